@@ -1,0 +1,44 @@
+# The two commands: `make demo` and `make test`. Everything they need, they install.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install chromium lint test test-sqlite test-realstack demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[test]"
+	rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=integration_hub.test_settings $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=integration_hub.test_settings $(PY) manage.py makemigrations --check --dry-run
+
+# SQLite with tasks in process, then PostgreSQL + Redis + a real Celery worker.
+test: install chromium lint test-sqlite test-realstack
+
+test-sqlite: install
+	$(PY) -m pytest -m "not realstack"
+
+test-realstack: install
+	$(PY) tests/stack.py -m realstack
+
+demo: install
+	DEBUG=1 SANDBOX_ENABLED=1 $(PY) manage.py migrate --noinput -v0
+	DEBUG=1 SANDBOX_ENABLED=1 $(PY) manage.py run_demo
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

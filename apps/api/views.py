@@ -1,0 +1,42 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.api.serializers import OrderOut, order_render
+from apps.exchange.services.order_intake import order_receive
+from apps.orders.models import Order
+
+
+class OrderCollection(APIView):
+    """Submit an order; the Idempotency-Key header makes retries safe."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
+        ],
+        responses={201: OrderOut},
+    )
+    def post(self, request):
+        answer = order_receive(
+            partner=request.user.system,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
+            raw=request.body,
+            content_type=request.content_type or "",
+            render=order_render,
+        )
+        return Response(answer.body, status=answer.status)
+
+
+class OrderDetail(generics.RetrieveAPIView):
+    """An order the caller placed, with its status and lines."""
+
+    serializer_class = OrderOut
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return (
+            Order.objects.filter(source_system=self.request.user.system)
+            .prefetch_related("lines__product")
+            .select_related("account")
+        )

@@ -1,0 +1,55 @@
+from django.db import models
+
+from apps.core.history import history
+from apps.core.models import HubModel
+
+
+class ProductStatus(models.TextChoices):
+    ACTIVE = "active", "Active: may be ordered"
+    DISCONTINUED = "discontinued", "Discontinued: no new orders"
+
+
+class Product(HubModel):
+    """The canonical product, keyed by the hub's SKU."""
+
+    sku = models.CharField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    uom = models.CharField(max_length=10, default="EA", help_text="Canonical unit of measure.")
+    status = models.CharField(
+        max_length=20, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
+    )
+    history = history()
+
+    class Meta:
+        ordering = ["sku"]
+
+    def __str__(self) -> str:
+        return self.sku
+
+
+class UnitConversion(HubModel):
+    """How one system's unit code maps to a canonical unit: `CS` from the storefront = 12 EA."""
+
+    system = models.ForeignKey("systems.System", on_delete=models.CASCADE)
+    external_code = models.CharField(max_length=10)
+    product = models.ForeignKey(
+        Product,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text="Blank: applies to every product of this system.",
+    )
+    canonical_uom = models.CharField(max_length=10)
+    factor = models.DecimalField(max_digits=12, decimal_places=4)
+    history = history()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "external_code", "product"], name="one_conversion_per_unit"
+            ),
+            models.CheckConstraint(condition=models.Q(factor__gt=0), name="factor_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.external_code} = {self.factor} {self.canonical_uom}"

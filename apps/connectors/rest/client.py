@@ -1,0 +1,50 @@
+"""JSON over HTTP to an outside system, with failures classified for the retry policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from apps.core.errors import TransportError
+
+# 408 and 429 are the outside system asking us to come back later; 5xx are its own trouble.
+RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class RestResponse:
+    status_code: int
+    body: dict
+
+
+def post_json(*, system, path: str, body: dict, idempotency_key: str) -> RestResponse:
+    """POST `body` to `system`; raises TransportError that says whether a retry can help."""
+    url = system.base_url.rstrip("/") + "/" + path.lstrip("/")
+    headers = {"Idempotency-Key": idempotency_key, "Accept": "application/json"}
+    if system.auth_token:
+        headers["Authorization"] = f"Bearer {system.auth_token}"
+    try:
+        response = requests.post(url, json=body, headers=headers, timeout=system.timeout_seconds)
+    except requests.Timeout as exc:
+        raise TransportError(f"{system.code} timed out: {exc}", retryable=True) from exc
+    except requests.ConnectionError as exc:
+        raise TransportError(f"{system.code} unreachable: {exc}", retryable=True) from exc
+    return _classify(system, response)
+
+
+def _classify(system, response: requests.Response) -> RestResponse:
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        body = {"raw": response.text[:2000]}
+    if response.status_code < 300:
+        return RestResponse(response.status_code, body)
+    retryable = response.status_code in RETRYABLE_STATUSES
+    code = "auth_failed" if response.status_code in (401, 403) else "transport_error"
+    raise TransportError(
+        f"{system.code} answered {response.status_code}: {str(body)[:500]}",
+        retryable=retryable,
+        status_code=response.status_code,
+        code=code,
+    )

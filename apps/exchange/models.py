@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import HubModel
+
+
+class EnvelopeStatus(models.TextChoices):
+    PROCESSING = "processing", "Stored; the pipeline is working on it"
+    ACCEPTED = "accepted", "Applied (or quarantined) and answered"
+    REJECTED = "rejected", "Refused with a structured error; kept as received"
+
+
+class Envelope(HubModel):
+    """An inbound payload exactly as received, stored before anything else happens."""
+
+    partner = models.ForeignKey("systems.System", on_delete=models.PROTECT)
+    flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT)
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    body_hash = models.CharField(max_length=64)
+    raw = models.BinaryField()
+    content_type = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=20, choices=EnvelopeStatus.choices, default=EnvelopeStatus.PROCESSING
+    )
+    subject_key = models.CharField(max_length=60, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A rejected payload frees its key: the partner fixes the body and sends it again.
+            models.UniqueConstraint(
+                fields=["partner", "flow", "idempotency_key"],
+                condition=Q(status__in=["processing", "accepted"]) & ~Q(idempotency_key=""),
+                name="one_live_envelope_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"envelope {self.pk} from {self.partner_id} key {self.idempotency_key!r}"
+
+    def raw_text(self) -> str:
+        """The payload for reading; undecodable bytes show as replacement characters."""
+        return bytes(self.raw).decode("utf-8", errors="replace")
+
+
+class TraceOutcome(models.TextChoices):
+    OK = "ok", "Done"
+    NOTE = "note", "Done, with something worth knowing"
+    FAILED = "failed", "Failed"
+
+
+class TraceEvent(models.Model):
+    """One step in a business object's life: a stage, an attempt or a human action."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    subject_type = models.CharField(max_length=40)
+    subject_key = models.CharField(max_length=60)
+    stage = models.CharField(max_length=30)
+    outcome = models.CharField(max_length=10, choices=TraceOutcome.choices)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    envelope = models.ForeignKey(Envelope, null=True, blank=True, on_delete=models.SET_NULL)
+    delivery = models.ForeignKey("Delivery", null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type} {self.subject_key} {self.stage}: {self.outcome}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Due for its first attempt"
+    IN_FLIGHT = "in_flight", "A worker is calling the target now"
+    RETRYING = "retrying", "Failed in a way a retry can fix; waits for next_attempt_at"
+    DELIVERED = "delivered", "The target accepted it"
+    DEAD = "dead", "Gave up; a dead letter in the quarantine queue"
+
+
+class Delivery(HubModel):
+    """An outbox row: one payload owed to one target system. The database holds work state."""
+
+    flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT)
+    target_system = models.ForeignKey("systems.System", on_delete=models.PROTECT)
+    subject_type = models.CharField(max_length=40)
+    subject_key = models.CharField(max_length=60)
+    path = models.CharField(max_length=200)
+    payload = models.JSONField()
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.subject_type} {self.subject_key} → {self.target_system_id}"
+
+
+class DeliveryAttempt(models.Model):
+    """One call to the target, with what came back."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    succeeded = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}"

@@ -1,0 +1,1 @@
+"""The pipeline and the outbox. Modules by stage: intake, pipeline, delivery, replay, trace."""

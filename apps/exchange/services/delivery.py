@@ -1,0 +1,180 @@
+"""The outbox: scheduling, claiming and attempting deliveries; dead letters to quarantine."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.connectors.rest.client import post_json
+from apps.core.errors import TransportError
+from apps.exchange.backoff import backoff_delay
+from apps.exchange.models import Delivery, DeliveryAttempt, DeliveryStatus, TraceOutcome
+from apps.exchange.services.trace import trace_record
+from apps.orders.models import Order, OrderStatus
+from apps.orders.services import order_transition
+from apps.quarantine.services import quarantine_open
+
+DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
+
+
+def delivery_schedule(
+    *, flow, subject_type: str, subject_key: str, path: str, payload: dict
+) -> Delivery:
+    """Add an outbox row and enqueue its first attempt once the transaction commits."""
+    delivery = Delivery.objects.create(
+        flow=flow,
+        target_system=flow.target_system,
+        subject_type=subject_type,
+        subject_key=subject_key,
+        path=path,
+        payload=payload,
+        idempotency_key=f"hub-{flow.code}-{uuid.uuid4().hex}",
+        next_attempt_at=timezone.now(),
+    )
+    delivery_enqueue(delivery=delivery)
+    return delivery
+
+
+def delivery_enqueue(*, delivery: Delivery, eta: datetime | None = None) -> None:
+    """Hand the delivery to a worker after commit; the outbox row stays the source of truth."""
+    options = {"queue": delivery.flow.queue}
+    if eta is not None:
+        options["eta"] = eta
+    # By name: the task module imports this one, and the registry needs no import back.
+    deliver = current_app.tasks["exchange.deliver"]
+    transaction.on_commit(lambda: deliver.apply_async((delivery.pk,), **options))
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Delivery | None:
+    """Make one attempt if the delivery is due and nobody else has claimed it."""
+    now = now or timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id,
+        status__in=DUE_STATUSES,
+        next_attempt_at__lte=now,
+        flow__is_paused=False,
+    ).update(status=DeliveryStatus.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related("flow", "target_system").get(pk=delivery_id)
+    attempt = DeliveryAttempt.objects.create(
+        delivery=delivery, number=delivery.attempts, started_at=now
+    )
+    try:
+        response = post_json(
+            system=delivery.target_system,
+            path=delivery.path,
+            body=delivery.payload,
+            idempotency_key=delivery.idempotency_key,
+        )
+    except TransportError as exc:
+        return _attempt_failed(delivery, attempt, exc, now)
+    return _attempt_succeeded(delivery, attempt, response)
+
+
+@transaction.atomic
+def _attempt_succeeded(delivery: Delivery, attempt: DeliveryAttempt, response) -> Delivery:
+    attempt.status_code, attempt.succeeded = response.status_code, True
+    attempt.finished_at = timezone.now()
+    attempt.save()
+    delivery.status, delivery.response_body, delivery.last_error = (
+        DeliveryStatus.DELIVERED,
+        response.body,
+        "",
+    )
+    delivery.save(update_fields=["status", "response_body", "last_error", "updated_at"])
+    trace_record(
+        subject_type=delivery.subject_type,
+        subject_key=delivery.subject_key,
+        stage="deliver",
+        delivery=delivery,
+        message=f"Attempt {attempt.number}: {delivery.target_system.code} accepted "
+        f"({response.status_code}).",
+        data={"response": response.body},
+    )
+    if delivery.subject_type == "order":
+        _order_delivered(delivery, response.body)
+    return delivery
+
+
+def _order_delivered(delivery: Delivery, body: dict) -> None:
+    order = Order.objects.get(number=delivery.subject_key)
+    order_transition(
+        order=order,
+        from_statuses=[OrderStatus.RECEIVED],
+        to_status=OrderStatus.SUBMITTED,
+        external_ref=str(body.get("order_number", "")),
+    )
+
+
+@transaction.atomic
+def _attempt_failed(delivery, attempt, exc: TransportError, now) -> Delivery:
+    attempt.status_code, attempt.error = exc.status_code, exc.message
+    attempt.finished_at = timezone.now()
+    attempt.save()
+    flow = delivery.flow
+    in_window = now < delivery.created_at + flow.retry_window
+    if exc.retryable and delivery.attempts < flow.max_attempts and in_window:
+        delay = backoff_delay(
+            attempt=delivery.attempts,
+            base_seconds=flow.backoff_base_seconds,
+            max_seconds=flow.backoff_max_seconds,
+        )
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, now + delay
+        verdict = f"retry in {delay.total_seconds():.1f}s"
+    else:
+        delivery.status = DeliveryStatus.DEAD
+        verdict = "gave up: dead letter for the flow owner"
+    delivery.last_error = exc.message
+    delivery.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+    trace_record(
+        subject_type=delivery.subject_type,
+        subject_key=delivery.subject_key,
+        stage="deliver",
+        outcome=TraceOutcome.FAILED,
+        delivery=delivery,
+        message=f"Attempt {attempt.number} failed ({exc.message}); {verdict}.",
+        data={"status_code": exc.status_code, "retryable": exc.retryable},
+    )
+    if delivery.status == DeliveryStatus.RETRYING:
+        delivery_enqueue(delivery=delivery, eta=delivery.next_attempt_at)
+    else:
+        _dead_letter(delivery, exc)
+    return delivery
+
+
+def _dead_letter(delivery: Delivery, exc: TransportError) -> None:
+    quarantine_open(
+        flow=delivery.flow,
+        reason_code="delivery_failed",
+        subject_type=delivery.subject_type,
+        subject_key=delivery.subject_key,
+        payload=delivery.payload,
+        problems=[{"code": exc.code, "delivery": delivery.pk, "error": exc.message}],
+        owner=delivery.flow.owner,
+        message=f"{delivery.target_system.code} did not take the delivery: {exc.message}",
+    )
+
+
+def deliveries_sweep(*, now: datetime | None = None) -> int:
+    """Re-enqueue what is due, and reclaim attempts whose worker died; returns how many."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.HUB_DELIVERY_LEASE_SECONDS)
+    Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, claimed_at__lt=stale).update(
+        status=DeliveryStatus.RETRYING, next_attempt_at=now
+    )
+    due = list(
+        Delivery.objects.filter(
+            status__in=DUE_STATUSES, next_attempt_at__lte=now, flow__is_paused=False
+        ).select_related("flow")
+    )
+    with transaction.atomic():
+        for delivery in due:
+            delivery_enqueue(delivery=delivery)
+    return len(due)

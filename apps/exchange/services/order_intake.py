@@ -1,0 +1,256 @@
+"""Receiving an order from any partner: envelope first, idempotency, then the pipeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from apps.accounts.models import CompanyAccount
+from apps.catalog.models import Product
+from apps.core.errors import Conflict, HubError, ValidationFailed
+from apps.core.hashing import canonical_json_hash, content_hash
+from apps.exchange.models import Envelope, EnvelopeStatus, TraceOutcome
+from apps.exchange.services.delivery import delivery_schedule
+from apps.exchange.services.order_pipeline import order_map, order_parse, order_validate
+from apps.exchange.services.trace import trace_record
+from apps.flows.selectors import flow_get
+from apps.orders.models import Order, OrderStatus
+from apps.orders.services import order_create
+from apps.quarantine.services import quarantine_open
+
+ORDER_FLOW = "order-capture"
+
+
+@dataclass(frozen=True)
+class IntakeAnswer:
+    """What the partner is told; a repeat of the same request is told the same."""
+
+    status: int
+    body: dict
+
+
+def order_receive(
+    *, partner, idempotency_key: str, raw: bytes, content_type: str, render: Callable[[Order], dict]
+) -> IntakeAnswer:
+    """Store the payload as received, then run it through the pipeline exactly once per key."""
+    flow = flow_get(code=ORDER_FLOW)
+    envelope, earlier = _envelope_store(flow, partner, idempotency_key, raw, content_type)
+    if earlier is not None:
+        return earlier
+    if not idempotency_key:
+        return _reject(
+            envelope,
+            ValidationFailed(
+                "Send an Idempotency-Key header so a retried order is never placed twice.",
+                code="idempotency_key_required",
+                fields={"Idempotency-Key": ["This header is required."]},
+            ),
+        )
+    try:
+        order = _order_process(envelope, flow, partner)
+    except HubError as exc:
+        return _reject(envelope, exc)
+    except Exception:
+        # A bug must not pin the key as "in progress" forever; the raw payload stays kept.
+        Envelope.objects.filter(pk=envelope.pk).update(
+            status=EnvelopeStatus.REJECTED, response_status=500, error_code="internal_error"
+        )
+        raise
+    answer = IntakeAnswer(201, render(order))
+    Envelope.objects.filter(pk=envelope.pk).update(
+        status=EnvelopeStatus.ACCEPTED,
+        response_status=answer.status,
+        response_body=answer.body,
+        subject_key=order.number,
+    )
+    return answer
+
+
+def _body_hash(raw: bytes) -> str:
+    # Key order and whitespace differ between HTTP clients; the same JSON is the same body.
+    try:
+        return canonical_json_hash(json.loads(raw))
+    except (UnicodeDecodeError, ValueError):
+        return content_hash(raw)
+
+
+def _envelope_store(flow, partner, key, raw, content_type):
+    body_hash = _body_hash(raw)
+    if key:
+        earlier = _earlier_answer(flow, partner, key, body_hash)
+        if earlier is not None:
+            return None, earlier
+    try:
+        with transaction.atomic():
+            envelope = Envelope.objects.create(
+                partner=partner,
+                flow=flow,
+                idempotency_key=key,
+                body_hash=body_hash,
+                raw=raw,
+                content_type=content_type,
+            )
+    except IntegrityError:
+        # Another request with this key won the race; answer as its repeat.
+        return None, _earlier_answer(flow, partner, key, body_hash)
+    return envelope, None
+
+
+def _earlier_answer(flow, partner, key, body_hash) -> IntakeAnswer | None:
+    live = Envelope.objects.filter(
+        partner=partner,
+        flow=flow,
+        idempotency_key=key,
+        status__in=[EnvelopeStatus.PROCESSING, EnvelopeStatus.ACCEPTED],
+    ).first()
+    if live is None:
+        return None
+    if live.body_hash != body_hash:
+        raise Conflict(
+            "This Idempotency-Key was already used with a different body.",
+            code="idempotency_key_reused",
+        )
+    if live.status == EnvelopeStatus.PROCESSING:
+        raise Conflict(
+            "An order with this Idempotency-Key is still being processed; retry shortly.",
+            code="idempotency_key_in_progress",
+        )
+    return IntakeAnswer(live.response_status, live.response_body)
+
+
+def _reject(envelope: Envelope, exc: HubError) -> IntakeAnswer:
+    Envelope.objects.filter(pk=envelope.pk).update(
+        status=EnvelopeStatus.REJECTED, response_status=exc.status, error_code=exc.code
+    )
+    trace_record(
+        subject_type="envelope",
+        subject_key=str(envelope.pk),
+        stage="reject",
+        outcome=TraceOutcome.FAILED,
+        message=exc.message,
+        envelope=envelope,
+        data={"code": exc.code, "fields": exc.fields},
+    )
+    raise exc
+
+
+def _order_process(envelope, flow, partner) -> Order:
+    document = order_parse(raw=bytes(envelope.raw), flow=flow)
+    canonical = order_map(document=document, partner=partner)
+    verdict = order_validate(document=canonical, writer=partner)
+    with transaction.atomic():
+        return _order_apply(envelope, flow, partner, verdict)
+
+
+def _order_apply(envelope, flow, partner, verdict) -> Order:
+    document = verdict.document
+    status = OrderStatus.QUARANTINED if verdict.problems else OrderStatus.RECEIVED
+    order = order_create(
+        account=CompanyAccount.objects.get(number=document["account"]),
+        source_system=partner,
+        po_number=document["po_number"],
+        currency=document["currency"],
+        ship_to=document["ship_to"],
+        status=status,
+        lines=_line_rows(document),
+    )
+    _trace_stages(order, envelope, flow, verdict)
+    if verdict.problems:
+        _order_quarantine(order, flow, verdict)
+    else:
+        order_route(order=order, flow=flow, document=document)
+    return order
+
+
+def _line_rows(document: dict) -> list[dict]:
+    products = {
+        p.sku: p for p in Product.objects.filter(sku__in=[l["sku"] for l in document["lines"]])
+    }
+    return [{**line, "product": products[line["sku"]]} for line in document["lines"]]
+
+
+def _trace_stages(order, envelope, flow, verdict) -> None:
+    key = order.number
+    trace_record(
+        subject_type="order",
+        subject_key=key,
+        stage="receive",
+        envelope=envelope,
+        message=f"Payload stored as received from {envelope.partner.code} "
+        f"(key {envelope.idempotency_key}).",
+        data={"envelope": envelope.pk, "body_hash": envelope.body_hash},
+    )
+    trace_record(
+        subject_type="order",
+        subject_key=key,
+        stage="map",
+        envelope=envelope,
+        message=f"Mapped with {flow.code} mapping v{flow.mapping_version}.",
+        data={
+            "mapping_version": flow.mapping_version,
+            "lines": [
+                {
+                    "sent": l["sent"],
+                    "canonical": {
+                        "quantity": l["quantity"],
+                        "uom": l["uom"],
+                        "unit_price": l["unit_price"],
+                    },
+                }
+                for l in verdict.document["lines"]
+            ],
+        },
+    )
+    failed = bool(verdict.problems)
+    trace_record(
+        subject_type="order",
+        subject_key=key,
+        stage="validate",
+        envelope=envelope,
+        outcome=TraceOutcome.FAILED
+        if failed
+        else (TraceOutcome.NOTE if verdict.notes else TraceOutcome.OK),
+        message="; ".join(verdict.notes)
+        or ("Lines break the ownership matrix." if failed else "Ownership rules pass."),
+        data={"problems": verdict.problems, "notes": verdict.notes},
+    )
+
+
+def _order_quarantine(order, flow, verdict) -> None:
+    owner = verdict.owner or flow.owner
+    item = quarantine_open(
+        flow=flow,
+        reason_code=verdict.problems[0]["code"],
+        subject_type="order",
+        subject_key=order.number,
+        payload=verdict.document,
+        problems=verdict.problems,
+        owner=owner,
+        message=f"{len(verdict.problems)} line(s) differ from the ERP-authorised price.",
+    )
+    trace_record(
+        subject_type="order",
+        subject_key=order.number,
+        stage="quarantine",
+        outcome=TraceOutcome.FAILED,
+        message=f"Quarantined for {owner}: {item.message}",
+        data={"quarantine_item": item.pk, "owner": owner.name},
+    )
+
+
+def order_route(*, order: Order, flow, document: dict) -> None:
+    """Queue the order for the ERP as an outbox row; a worker delivers it after commit."""
+    payload = {"hub_order_number": order.number, **{k: v for k, v in document.items()}}
+    delivery = delivery_schedule(
+        flow=flow, subject_type="order", subject_key=order.number, path="orders/", payload=payload
+    )
+    trace_record(
+        subject_type="order",
+        subject_key=order.number,
+        stage="route",
+        delivery=delivery,
+        message=f"Queued for {flow.target_system.code} (delivery {delivery.pk}).",
+    )

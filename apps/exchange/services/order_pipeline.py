@@ -1,0 +1,157 @@
+"""The order capture pipeline: parse, map, validate, apply. No network in here."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+from apps.accounts.models import AccountStatus, CompanyAccount
+from apps.accounts.selectors import accounts_visible_to
+from apps.catalog.models import Product, ProductStatus
+from apps.catalog.selectors import unit_conversion_for
+from apps.core.errors import ValidationFailed
+from apps.flows.schemas import schema_check
+from apps.ownership.services import ownership_decide_write
+from apps.pricing.selectors import authorised_price
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass
+class Verdict:
+    """What validate decided: the document to apply, the problems and the notes for the trace."""
+
+    document: dict
+    problems: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    owner: object = None
+
+
+def order_parse(*, raw: bytes, flow) -> dict:
+    """Bytes to a document that matches the flow's schema, or a structured 400."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"The body is not valid JSON: {exc}", code="malformed_json") from exc
+    schema_check(flow_code=flow.code, version=flow.schema_version, document=document)
+    return document
+
+
+def order_map(*, document: dict, partner) -> dict:
+    """Partner terms to canonical ones: account, SKUs, and partner units to canonical units."""
+    account = _entitled_account(partner, document["account"])
+    lines, field_errors = [], {}
+    for index, sent in enumerate(document["lines"]):
+        try:
+            lines.append(_map_line(partner, index + 1, sent))
+        except ValidationFailed as exc:
+            field_errors[f"lines.{index}"] = [exc.message]
+    if field_errors:
+        raise ValidationFailed(
+            "Some lines cannot be mapped.", code="unmappable", fields=field_errors
+        )
+    return {
+        "account": account.number,
+        "po_number": document.get("po_number", ""),
+        "currency": document["currency"],
+        "ship_to": document.get("ship_to") or {},
+        "lines": lines,
+    }
+
+
+def _entitled_account(partner, number: str) -> CompanyAccount:
+    account = accounts_visible_to(system=partner).filter(number=number).first()
+    if account is None:
+        raise ValidationFailed(
+            f"Account {number} is unknown or not one this partner may order for.",
+            code="unknown_account",
+            fields={"account": ["Not an account you may order for."]},
+        )
+    if account.status != AccountStatus.ACTIVE:
+        raise ValidationFailed(
+            f"Account {number} is {account.status}.",
+            code="account_inactive",
+            fields={"account": [f"Account is {account.status}."]},
+        )
+    return account
+
+
+def _map_line(partner, line_number: int, sent: dict) -> dict:
+    product = Product.objects.filter(sku=sent["sku"]).first()
+    if product is None or product.status != ProductStatus.ACTIVE:
+        raise ValidationFailed(f"SKU {sent['sku']} is unknown or not orderable.")
+    conversion = unit_conversion_for(system=partner, code=sent["uom"], product=product)
+    if conversion is None:
+        raise ValidationFailed(f"Unit {sent['uom']} has no conversion for {product.sku}.")
+    uom, factor = conversion
+    quantity = Decimal(sent["quantity"]) * factor
+    if quantity <= 0:
+        raise ValidationFailed("Quantity must be more than zero.")
+    unit_price = (Decimal(sent["unit_price"]) / factor).quantize(FOUR_PLACES, ROUND_HALF_UP)
+    return {
+        "line_number": line_number,
+        "sku": product.sku,
+        "quantity": format(quantity.normalize(), "f"),
+        "uom": uom,
+        "unit_price": str(unit_price),
+        "sent": {k: sent[k] for k in ("quantity", "uom", "unit_price")},
+        "ship_to": sent.get("ship_to") or {},
+        "blanket": sent.get("blanket", ""),
+    }
+
+
+def order_validate(*, document: dict, writer) -> Verdict:
+    """Check each line's price against the ERP-authorised price, as the matrix enforces it."""
+    account = CompanyAccount.objects.get(number=document["account"])
+    verdict = Verdict(document=document)
+    today = timezone.localdate()
+    for line in document["lines"]:
+        decision = ownership_decide_write(
+            entity="order_line", field="unit_price", system=writer, creating=True
+        )
+        verdict.owner = decision.rule.business_owner
+        if decision.allowed or line.get("price_decided_by"):
+            continue
+        _check_price(verdict, line, account, today, document["currency"], decision)
+    return verdict
+
+
+def _check_price(verdict: Verdict, line: dict, account, today, currency, decision) -> None:
+    product = Product.objects.get(sku=line["sku"])
+    price = authorised_price(account=account, product=product, on=today)
+    problem = {
+        "line_number": line["line_number"],
+        "sku": line["sku"],
+        "sent_unit_price": line["unit_price"],
+        "owner_system": decision.rule.owner_system.code,
+    }
+    if price is None or price.currency != currency or price.uom != line["uom"]:
+        verdict.problems.append(
+            {**problem, "code": "no_authorised_price", "authorised_unit_price": None}
+        )
+        return
+    authorised = price.unit_price.quantize(FOUR_PLACES)
+    if Decimal(line["unit_price"]) == authorised:
+        return
+    if decision.quarantines:
+        verdict.problems.append(
+            {
+                **problem,
+                "code": "price_mismatch",
+                "authorised_unit_price": str(authorised),
+                "contract": price.contract_number,
+            }
+        )
+        return
+    verdict.notes.append(
+        f"Line {line['line_number']}: {writer_label(decision)} sent {line['unit_price']}; "
+        f"the owner's price {authorised} stands."
+    )
+    line["unit_price"] = str(authorised)
+
+
+def writer_label(decision) -> str:
+    return f"a non-owner of order_line.unit_price (owner: {decision.rule.owner_system.code})"

@@ -1,0 +1,190 @@
+"""Loads the demo cast and reference data from fixtures/demo/seed.json; safe to run again."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+
+from apps.accounts.models import AccountEntitlement, CompanyAccount
+from apps.catalog.models import Product, UnitConversion
+from apps.flows.models import Flow
+from apps.ownership.models import BusinessOwner, FieldOwnership
+from apps.pricing.models import ContractPrice
+from apps.systems.models import System
+
+SEED_FILE = settings.BASE_DIR / "fixtures" / "demo" / "seed.json"
+VIEW_MODELS = [
+    "order",
+    "orderline",
+    "quarantineitem",
+    "alert",
+    "envelope",
+    "delivery",
+    "fieldownership",
+    "businessowner",
+    "companyaccount",
+    "product",
+    "contractprice",
+    "flow",
+    "system",
+]
+GROUP_PERMS = {
+    "business owners": ["view_" + m for m in VIEW_MODELS] + ["change_quarantineitem"],
+    "approvers": ["view_" + m for m in VIEW_MODELS] + ["change_quarantineitem", "approve_replay"],
+    "auditors": ["view_" + m for m in VIEW_MODELS],
+}
+ROLE_GROUP = {
+    "pricing owner": "business owners",
+    "order desk owner": "business owners",
+    "approver": "approvers",
+    "auditor": "auditors",
+}
+
+
+@transaction.atomic
+def seed_demo(*, hub_url: str, path: Path = SEED_FILE) -> dict:
+    """Create or refresh the demo data; systems point at the sandbox under `hub_url`."""
+    data = json.loads(path.read_text())
+    systems = _systems(data["systems"], hub_url)
+    owners = _people(data["people"], data["password"])
+    _matrix(data["matrix"], systems, owners)
+    _flows(data["flows"], systems, owners)
+    _accounts(data["accounts"], systems)
+    products = _products(data["products"])
+    _conversions(data["unit_conversions"], systems)
+    _prices(data["contract_prices"], products, systems["erp"])
+    return {
+        "systems": len(systems),
+        "people": len(data["people"]),
+        "matrix_rows": len(data["matrix"]),
+        "products": len(products),
+        "password": data["password"],
+    }
+
+
+def _systems(rows, hub_url):
+    systems = {}
+    for row in rows:
+        systems[row["code"]], _ = System.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "kind": row["kind"],
+                "base_url": hub_url.rstrip("/") + row["path"],
+                "auth_token": row.get("auth_token", ""),
+            },
+        )
+    return systems
+
+
+def _people(rows, password):
+    groups = _groups()
+    owners = {}
+    for row in rows:
+        user, _ = User.objects.get_or_create(username=row["username"])
+        user.email, user.first_name = row["email"], row["name"]
+        user.is_staff, user.is_superuser = True, row.get("superuser", False)
+        user.set_password(password)
+        user.save()
+        if row["role"] in ROLE_GROUP:
+            user.groups.set([groups[ROLE_GROUP[row["role"]]]])
+        owners[row["username"]], _ = BusinessOwner.objects.update_or_create(
+            user=user,
+            defaults={
+                "name": row["name"],
+                "email": row["email"],
+                "area": row["role"],
+                "escalation_contact": row.get("escalation", ""),
+            },
+        )
+    return owners
+
+
+def _groups():
+    groups = {}
+    for name, codenames in GROUP_PERMS.items():
+        groups[name], _ = Group.objects.get_or_create(name=name)
+        groups[name].permissions.set(Permission.objects.filter(codename__in=codenames))
+    return groups
+
+
+def _matrix(rows, systems, owners):
+    for row in rows:
+        rule, _ = FieldOwnership.objects.update_or_create(
+            entity=row["entity"],
+            field=row["field"],
+            defaults={
+                "owner_system": systems[row["owner"]],
+                "enforcement": row["enforcement"],
+                "business_owner": owners[row["business_owner"]],
+            },
+        )
+        rule.may_create.set([systems[c] for c in row["create"]])
+        rule.may_update.set([systems[c] for c in row["update"]])
+        rule.consumers.set([systems[c] for c in row["consumers"]])
+
+
+def _flows(rows, systems, owners):
+    for row in rows:
+        extra = {k: row[k] for k in ("backoff_base_seconds", "backoff_max_seconds", "max_attempts")}
+        Flow.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "source_system": systems[row["source"]],
+                "target_system": systems[row["target"]],
+                "owner": owners[row["owner"]],
+                "runbook": row["runbook"],
+                **extra,
+            },
+        )
+
+
+def _accounts(rows, systems):
+    for row in rows:
+        parent = CompanyAccount.objects.get(number=row["parent"]) if row.get("parent") else None
+        account, _ = CompanyAccount.objects.update_or_create(
+            number=row["number"], defaults={"name": row["name"], "parent": parent}
+        )
+        for code in row["entitled"]:
+            AccountEntitlement.objects.get_or_create(system=systems[code], account=account)
+
+
+def _products(rows):
+    return {
+        row["sku"]: Product.objects.update_or_create(
+            sku=row["sku"], defaults={"name": row["name"], "uom": row["uom"]}
+        )[0]
+        for row in rows
+    }
+
+
+def _conversions(rows, systems):
+    for row in rows:
+        UnitConversion.objects.update_or_create(
+            system=systems[row["system"]],
+            external_code=row["code"],
+            product=None,
+            defaults={"canonical_uom": row["canonical_uom"], "factor": row["factor"]},
+        )
+
+
+def _prices(rows, products, erp):
+    for row in rows:
+        ContractPrice.objects.update_or_create(
+            account=CompanyAccount.objects.get(number=row["account"]),
+            product=products[row["sku"]],
+            valid_from=date(2026, 1, 1),
+            defaults={
+                "unit_price": row["unit_price"],
+                "contract_number": row["contract"],
+                "authorised_by": erp,
+                "currency": "USD",
+                "uom": "EA",
+            },
+        )

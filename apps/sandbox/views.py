@@ -1,0 +1,72 @@
+"""HTTP faces of the simulated systems; they answer like the real ones, over real HTTP."""
+
+import json
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from apps.core.errors import HubError
+from apps.sandbox.models import SandboxReceipt
+from apps.sandbox.services import erp_order_accept, fault_clear, fault_set
+
+SANDBOX_TOKEN = "sandbox-erp-token"
+
+
+def _json(request) -> dict:
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        return {}
+
+
+@require_http_methods(["GET"])
+def received(request, system: str):
+    rows = SandboxReceipt.objects.filter(system=system)
+    return JsonResponse(
+        {
+            "received": [
+                {
+                    "path": r.path,
+                    "idempotency_key": r.idempotency_key,
+                    "body": r.body,
+                    "answer": r.answer,
+                    "at": r.created_at.isoformat(),
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST", "DELETE"])
+def faults(request, system: str):
+    if request.method == "DELETE":
+        fault_clear(system=system)
+        return JsonResponse({"faults": None})
+    try:
+        fault = fault_set(system=system, spec=_json(request))
+    except HubError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse(
+        {
+            "faults": {
+                "status": fault.status,
+                "count": fault.count,
+                "down": fault.down,
+                "reject_sku": fault.reject_sku,
+            }
+        }
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def erp_orders(request):
+    if request.headers.get("Authorization") != f"Bearer {SANDBOX_TOKEN}":
+        return JsonResponse({"error": "bad credentials"}, status=401)
+    status, body = erp_order_accept(
+        key=request.headers.get("Idempotency-Key", ""), body=_json(request)
+    )
+    return JsonResponse(body, status=status)

@@ -1,0 +1,19 @@
+"""The small test override: sandbox on, tasks in process unless a real worker is under test."""
+
+import os
+import tempfile
+
+os.environ.setdefault("HUB_STATE_DIR", tempfile.mkdtemp(prefix="hub-test-"))
+os.environ.setdefault("SANDBOX_ENABLED", "1")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+
+from integration_hub.settings import *  # noqa: E402,F403
+from integration_hub.settings import DATABASES, STATE_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the live server's threads then each get their own connection.
+    DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from apps.operations import views as operations_views
+
+admin.site.site_header = "Integration Hub"
+admin.site.site_title = "Integration Hub"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("apps.api.urls")),
+    path("ops/", include("apps.operations.urls")),
+    path("healthz", operations_views.healthz, name="healthz"),
+    path("readyz", operations_views.readyz, name="readyz"),
+]
+
+if settings.SANDBOX_ENABLED:
+    # Wired by URL alone: no production app imports the sandbox.
+    urlpatterns.append(path("sandbox/", include("apps.sandbox.urls")))
