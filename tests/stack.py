@@ -50,22 +50,59 @@ class Throwaways(contextlib.ExitStack):
         as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if as_pg:
             shutil.chown(data, "postgres")
-        subprocess.run([*as_pg, bindir / "initdb", "-D", data / "data", "-U", "postgres",
-                        "-A", "trust", "--no-sync"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *as_pg,
+                bindir / "initdb",
+                "-D",
+                data / "data",
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
         opts = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
         ctl = [*as_pg, bindir / "pg_ctl", "-D", data / "data"]
-        subprocess.run([*ctl, "-l", data / "pg.log", "-w", "-o", opts, "start"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*ctl, "-l", data / "pg.log", "-w", "-o", opts, "start"],
+            check=True,
+            capture_output=True,
+        )
         self.callback(subprocess.run, [*ctl, "-m", "fast", "-w", "stop"], capture_output=True)
         return f"postgres://postgres@127.0.0.1:{port}/hub"
 
     def redis(self) -> str:
         port = free_port()
-        subprocess.run(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                        "--appendonly", "no", "--dir", self.dir, "--daemonize", "yes",
-                        "--pidfile", self.dir / "redis.pid"], check=True, capture_output=True)
-        self.callback(subprocess.run, ["redis-cli", "-p", str(port), "shutdown", "nosave"],
-                      capture_output=True)
+        subprocess.run(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                self.dir / "redis.pid",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.callback(
+            subprocess.run,
+            ["redis-cli", "-p", str(port), "shutdown", "nosave"],
+            capture_output=True,
+        )
         return f"redis://127.0.0.1:{port}/0"
 
 
@@ -97,8 +134,13 @@ def main(args: list[str]) -> int:
             print(f"\n*** SKIPPED real-stack tests: {reason}. ***\n")
             return 0
         print(f"real-stack tests on {db} with broker {broker}")
-        env = {**os.environ, "DATABASE_URL": db, "CELERY_BROKER_URL": broker,
-               "CELERY_TASK_ALWAYS_EAGER": "0", "HUB_STATE_DIR": str(servers.dir / "state")}
+        env = {
+            **os.environ,
+            "DATABASE_URL": db,
+            "CELERY_BROKER_URL": broker,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "HUB_STATE_DIR": str(servers.dir / "state"),
+        }
         return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
 
 

@@ -12,8 +12,9 @@ def post(cast, body, key="key-1", raw=None, **headers):
     client = APIClient()
     data = raw if raw is not None else body
     kwargs = {"format": "json"} if raw is None else {"content_type": "application/json"}
-    return client.post("/api/v1/orders/", data, HTTP_IDEMPOTENCY_KEY=key, **cast.auth(),
-                       **headers, **kwargs)
+    return client.post(
+        "/api/v1/orders/", data, HTTP_IDEMPOTENCY_KEY=key, **cast.auth(), **headers, **kwargs
+    )
 
 
 def test_order_accepted_with_storefront_case_mapped_to_canonical_units(cast):
@@ -42,16 +43,24 @@ def test_same_key_with_another_body_is_409(cast):
 
 
 def test_missing_token_is_401_with_error_body(cast):
-    response = APIClient().post("/api/v1/orders/", payload("order_storefront_cases.json"),
-                                format="json", HTTP_IDEMPOTENCY_KEY="k")
+    response = APIClient().post(
+        "/api/v1/orders/",
+        payload("order_storefront_cases.json"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
 def test_bad_token_is_401(cast):
-    response = APIClient().post("/api/v1/orders/", payload("order_storefront_cases.json"),
-                                format="json", HTTP_IDEMPOTENCY_KEY="k",
-                                HTTP_AUTHORIZATION="Token not-a-real-token")
+    response = APIClient().post(
+        "/api/v1/orders/",
+        payload("order_storefront_cases.json"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+        HTTP_AUTHORIZATION="Token not-a-real-token",
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
     assert Envelope.objects.count() == 0
@@ -84,8 +93,9 @@ def test_rejected_order_frees_its_key_for_the_corrected_body(cast):
 
 
 def test_missing_idempotency_key_is_400(cast):
-    response = APIClient().post("/api/v1/orders/", payload("order_storefront_cases.json"),
-                                format="json", **cast.auth())
+    response = APIClient().post(
+        "/api/v1/orders/", payload("order_storefront_cases.json"), format="json", **cast.auth()
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "idempotency_key_required"
 

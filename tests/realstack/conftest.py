@@ -36,14 +36,35 @@ def start_worker(real_stack, tmp_path):
     workers = []
 
     def start():
-        env = {**os.environ, "DATABASE_URL": _database_url(),
-               "DJANGO_SETTINGS_MODULE": "integration_hub.settings",
-               "CELERY_TASK_ALWAYS_EAGER": "0", "HUB_STATE_DIR": str(tmp_path)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "DJANGO_SETTINGS_MODULE": "integration_hub.settings",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "HUB_STATE_DIR": str(tmp_path),
+        }
         log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed with the worker
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "integration_hub", "worker", "--pool=solo",
-             "--without-gossip", "--without-mingle", "-Q", "celery", "-l", "info"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "integration_hub",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                "celery",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         workers.append((process, log))
         return process
 

@@ -1,8 +1,8 @@
 """The order story through Redis and a real Celery worker process, on PostgreSQL."""
 
 import pytest
-import requests
 import redis
+import requests
 from django.conf import settings
 
 from apps.exchange.models import Delivery, DeliveryStatus
@@ -27,10 +27,12 @@ def submitted(number: str) -> Order | None:
 
 def test_order_reaches_erp_through_redis_and_worker_after_one_503(real_stack, start_worker):
     start_worker()
-    requests.post(f"{real_stack.url}/sandbox/erp/faults/", json={"status": 503, "count": 1},
-                  timeout=10)
-    response = storefront_place_order(hub_url=real_stack.url, token=real_stack.token,
-                                      order=payload("order_storefront_cases.json"))
+    requests.post(
+        f"{real_stack.url}/sandbox/erp/faults/", json={"status": 503, "count": 1}, timeout=10
+    )
+    response = storefront_place_order(
+        hub_url=real_stack.url, token=real_stack.token, order=payload("order_storefront_cases.json")
+    )
     assert response.status_code == 201, response.text
     order = wait_for(lambda: submitted(response.json()["number"]))
     delivery = Delivery.objects.get(subject_key=order.number)
@@ -43,8 +45,9 @@ def test_order_reaches_erp_through_redis_and_worker_after_one_503(real_stack, st
 
 
 def test_flushed_broker_loses_no_order_the_sweep_requeues_it(real_stack, start_worker):
-    response = storefront_place_order(hub_url=real_stack.url, token=real_stack.token,
-                                      order=payload("order_storefront_cases.json"))
+    response = storefront_place_order(
+        hub_url=real_stack.url, token=real_stack.token, order=payload("order_storefront_cases.json")
+    )
     number = response.json()["number"]
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # the message is gone
     start_worker()
