@@ -21,6 +21,7 @@ from apps.quarantine.services import (
     quarantine_accept_owner_prices,
     quarantine_correct_order_prices,
     quarantine_refuse_replay,
+    quarantine_submit_correction,
 )
 
 
@@ -100,6 +101,11 @@ class QuarantineItemAdmin(admin.ModelAdmin):
                 raise HubError(f"The correction is not valid: {form.errors.as_text()}")
             quarantine_correct_order_prices(item=item, prices=form.prices(), actor=user, note=note)
             return "Correction saved; the replay now waits for a second person's approval."
+        if action == "request_replay":
+            quarantine_submit_correction(
+                item=item, corrected_payload=item.payload, actor=user, note=note
+            )
+            return "Replay as is requested; it now waits for a second person's approval."
         if action == "approve":
             item = replay_approve(item=item, actor=user, note=note)
             return f"Replay approved; the item is {item.get_status_display().lower()}."
