@@ -1,0 +1,70 @@
+import pytest
+from django.test import Client
+
+from apps.operations.models import Alert, AlertStatus
+from apps.operations.services import alerts_evaluate
+from apps.quarantine.models import QuarantineItem
+from apps.quarantine.services import quarantine_accept_owner_prices
+from integration_hub.celery import app as celery_app
+from tests.exchange.test_validation import receive
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_without_touching_anything(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_checks_database_and_broker(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_readyz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
+    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+
+
+def test_trace_is_for_staff_only(cast):
+    number = receive(cast, "order_storefront_cases.json")["number"]
+    assert Client().get(f"/ops/trace/order/{number}/").status_code == 302
+    staff = Client()
+    staff.force_login(cast.user("auditor"))
+    page = staff.get(f"/ops/trace/order/{number}/").content.decode()
+    assert "Mapped with order-capture mapping v1" in page
+    assert "PO-7781" in page  # the payload as received
+
+
+def test_runbook_names_owner_and_escalation(cast):
+    staff = Client()
+    staff.force_login(cast.user("auditor"))
+    page = staff.get("/ops/runbooks/order-capture/").content.decode()
+    assert "Otto Orderdesk" in page and "ops-lead@example.com" in page
+
+
+def test_alert_raised_once_and_closed_when_the_item_is_settled(cast, mailoutbox):
+    receive(cast, "order_price_mismatch.json")
+    assert alerts_evaluate() == 1
+    assert alerts_evaluate() == 0
+    item = QuarantineItem.objects.get()
+    quarantine_accept_owner_prices(item=item, actor=cast.user("pricing"))
+    item.status = "resolved"
+    item.save()
+    alerts_evaluate()
+    assert Alert.objects.get().status == AlertStatus.CLOSED
+
+
+def test_business_owner_sees_quarantine_queue_auditor_cannot_act(cast):
+    receive(cast, "order_price_mismatch.json")
+    item = QuarantineItem.objects.get()
+    auditor = Client()
+    auditor.force_login(cast.user("auditor"))
+    page = auditor.get(f"/admin/quarantine/quarantineitem/{item.pk}/review/").content.decode()
+    assert "Priya Pricing" in page and "Accept ERP price" not in page
+    response = auditor.post(
+        f"/admin/quarantine/quarantineitem/{item.pk}/review/", {"action": "approve"}
+    )
+    assert response.status_code == 403
