@@ -3,6 +3,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.schema import flow_request_schema
 from apps.api.serializers import OrderOut, order_render
 from apps.exchange.services.order_intake import order_receive
 from apps.orders.models import Order
@@ -11,7 +12,10 @@ from apps.orders.models import Order
 class OrderCollection(APIView):
     """Submit an order; the Idempotency-Key header makes retries safe."""
 
+    serializer_class = OrderOut  # for the schema; input is checked by the flow's JSON Schema
+
     @extend_schema(
+        request={"application/json": flow_request_schema("order-capture", "1")},
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
         ],
