@@ -14,6 +14,7 @@ from apps.accounts.models import AccountEntitlement, CompanyAccount
 from apps.catalog.models import Product, UnitConversion
 from apps.flows.models import Flow
 from apps.ownership.models import BusinessOwner, FieldOwnership
+from apps.ownership.registry import ENTITIES
 from apps.pricing.models import ContractPrice
 from apps.systems.models import System
 
@@ -41,6 +42,10 @@ GROUP_PERMS = {
 ROLE_GROUP = {
     "pricing owner": "business owners",
     "order desk owner": "business owners",
+    "catalog owner": "business owners",
+    "credit owner": "business owners",
+    "finance owner": "business owners",
+    "logistics owner": "business owners",
     "approver": "approvers",
     "auditor": "auditors",
 }
@@ -114,19 +119,25 @@ def _groups():
 
 
 def _matrix(rows, systems, owners):
+    """One matrix row per registry field; an entry without `fields` covers the whole entity."""
     for row in rows:
-        rule, _ = FieldOwnership.objects.update_or_create(
-            entity=row["entity"],
-            field=row["field"],
-            defaults={
-                "owner_system": systems[row["owner"]],
-                "enforcement": row["enforcement"],
-                "business_owner": owners[row["business_owner"]],
-            },
-        )
-        rule.may_create.set([systems[c] for c in row["create"]])
-        rule.may_update.set([systems[c] for c in row["update"]])
-        rule.consumers.set([systems[c] for c in row["consumers"]])
+        for field in row.get("fields") or ENTITIES[row["entity"]].fields:
+            _matrix_row(row, field, systems, owners)
+
+
+def _matrix_row(row, field, systems, owners):
+    rule, _ = FieldOwnership.objects.update_or_create(
+        entity=row["entity"],
+        field=field,
+        defaults={
+            "owner_system": systems[row["owner"]],
+            "enforcement": row["enforcement"],
+            "business_owner": owners[row["business_owner"]],
+        },
+    )
+    rule.may_create.set([systems[c] for c in row["create"]])
+    rule.may_update.set([systems[c] for c in row["update"]])
+    rule.consumers.set([systems[c] for c in row["consumers"]])
 
 
 def _flows(rows, systems, owners):

@@ -44,6 +44,9 @@ class FieldOwnership(HubModel):
         max_length=20, choices=Enforcement.choices, default=Enforcement.QUARANTINE
     )
     business_owner = models.ForeignKey(BusinessOwner, on_delete=models.PROTECT)
+    escalation_contact = models.EmailField(
+        blank=True, help_text="Blank: the business owner's escalation contact."
+    )
     history = history(m2m_fields=[may_create, may_update, consumers])
 
     class Meta:
@@ -54,6 +57,10 @@ class FieldOwnership(HubModel):
 
     def __str__(self) -> str:
         return f"{self.entity}.{self.field} → {self.owner_system}"
+
+    @property
+    def escalates_to(self) -> str:
+        return self.escalation_contact or self.business_owner.escalation_contact
 
     def may_write(self, system, *, creating: bool) -> bool:
         """Whether `system` may set this field on a new (creating) or existing record."""

@@ -1,0 +1,193 @@
+"""The canonical entities whose fields the ownership matrix governs.
+
+Each entry names its model by label (ownership sits below the canonical apps and imports none
+of them), the fields that identify a record, references to other entities by their natural
+key, and the fields a system may write. Every field listed here must have exactly one matrix
+row: `ownership_matrix_gaps()` says which do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    model: str
+    key: tuple[str, ...]
+    fields: tuple[str, ...]
+    refs: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+ACCOUNT = ("accounts.CompanyAccount", "number")
+PRODUCT = ("catalog.Product", "sku")
+ORDER = ("orders.Order", "number")
+
+ENTITIES: dict[str, EntitySpec] = {
+    spec.name: spec
+    for spec in [
+        EntitySpec(
+            "company_account",
+            "accounts.CompanyAccount",
+            ("number",),
+            ("name", "status", "tax_id", "duns", "postal_code", "country"),
+        ),
+        EntitySpec(
+            "account_hierarchy",
+            "accounts.CompanyAccount",
+            ("number",),
+            ("parent",),
+            refs={"parent": ACCOUNT},
+        ),
+        EntitySpec(
+            "account_site",
+            "accounts.AccountSite",
+            ("code",),
+            ("account", "kind", "name", "line1", "city", "postal_code", "country"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "buyer", "accounts.Buyer", ("email",), ("account", "name"), refs={"account": ACCOUNT}
+        ),
+        EntitySpec("buyer_role", "accounts.Buyer", ("email",), ("role", "spending_limit")),
+        EntitySpec(
+            "credit_limit",
+            "accounts.CreditLimit",
+            ("account",),
+            ("limit", "currency", "hold", "hold_kind"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "tax_exemption",
+            "accounts.TaxExemption",
+            ("certificate",),
+            ("account", "jurisdiction", "expires_on"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "catalog_entitlement",
+            "accounts.CatalogEntitlement",
+            ("account", "product"),
+            ("allowed",),
+            refs={"account": ACCOUNT, "product": PRODUCT},
+        ),
+        EntitySpec(
+            "approval_rule",
+            "accounts.ApprovalRule",
+            ("code",),
+            ("account", "min_amount", "max_amount", "approver_role"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "contract",
+            "pricing.Contract",
+            ("number",),
+            ("account", "starts_on", "ends_on", "status"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "price_list",
+            "pricing.PriceList",
+            ("code",),
+            ("name", "currency", "account"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "contract_price",
+            "pricing.ContractPrice",
+            ("account", "product", "valid_from"),
+            ("unit_price", "currency", "uom", "valid_to", "min_quantity", "contract_number"),
+            refs={"account": ACCOUNT, "product": PRODUCT},
+        ),
+        EntitySpec(
+            "product",
+            "catalog.Product",
+            ("sku",),
+            ("name", "description", "uom", "status", "attributes"),
+        ),
+        EntitySpec(
+            "inventory",
+            "catalog.InventoryLevel",
+            ("product", "location"),
+            ("on_hand", "available", "backorder_date"),
+            refs={"product": PRODUCT},
+        ),
+        EntitySpec(
+            "cart",
+            "orders.Cart",
+            ("number",),
+            ("account", "buyer_email", "lines", "status"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec(
+            "quote",
+            "orders.Quote",
+            ("number",),
+            ("account", "lines", "total", "currency", "valid_until", "status"),
+            refs={"account": ACCOUNT},
+        ),
+        EntitySpec("order", "orders.Order", ("number",), ("lines", "status", "po_number")),
+        EntitySpec(
+            "order_line",
+            "orders.OrderLine",
+            ("order", "line_number"),
+            ("quantity", "unit_price"),
+            refs={"order": ORDER},
+        ),
+        EntitySpec(
+            "blanket_order",
+            "orders.BlanketOrder",
+            ("number",),
+            ("account", "product", "total_quantity", "unit_price", "valid_to"),
+            refs={"account": ACCOUNT, "product": PRODUCT},
+        ),
+        EntitySpec(
+            "order_release",
+            "orders.OrderRelease",
+            ("number",),
+            ("blanket", "quantity", "requested_date", "status"),
+            refs={"blanket": ("orders.BlanketOrder", "number")},
+        ),
+        EntitySpec(
+            "payment",
+            "orders.Payment",
+            ("reference",),
+            ("order", "amount", "currency", "status", "method"),
+            refs={"order": ORDER},
+        ),
+        EntitySpec(
+            "shipment",
+            "fulfillment.Shipment",
+            ("number",),
+            ("order", "carrier", "tracking_number", "shipped_at", "status", "lines"),
+            refs={"order": ORDER},
+        ),
+        EntitySpec(
+            "invoice",
+            "fulfillment.Invoice",
+            ("number",),
+            ("order", "amount", "currency", "due_date", "status"),
+            refs={"order": ORDER},
+        ),
+        EntitySpec(
+            "return",
+            "fulfillment.ReturnRequest",
+            ("number",),
+            ("order", "lines", "reason", "status"),
+            refs={"order": ORDER},
+        ),
+        EntitySpec(
+            "refund",
+            "fulfillment.Refund",
+            ("reference",),
+            ("return_request", "amount", "currency", "status"),
+            refs={"return_request": ("fulfillment.ReturnRequest", "number")},
+        ),
+    ]
+}
+
+
+def entity_fields() -> list[tuple[str, str]]:
+    """Every (entity, field) pair the matrix must cover, in registry order."""
+    return [(spec.name, name) for spec in ENTITIES.values() for name in spec.fields]
