@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.pricing",
     "apps.orders",
+    "apps.fulfillment",
     "apps.flows",
     "apps.quarantine",
     "apps.connectors",

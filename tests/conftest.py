@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from apps.api.services import partner_token_issue
 from apps.operations.demo_data import seed_demo
+from apps.ownership.models import FieldOwnership
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -19,10 +20,19 @@ def payload(name: str) -> dict:
     return json.loads((PAYLOADS / name).read_text())
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # Seed once: plain `db` tests roll back to this. pytest-django runs transactional tests
+    # after them; those flush the tables, so `cast` seeds again when it finds them empty.
+    with django_db_blocker.unblock():
+        seed_demo(hub_url=UNREACHABLE)
+
+
 @pytest.fixture
 def cast(db):
     """The demo cast and reference data; outside systems unreachable (no live server)."""
-    seed_demo(hub_url=UNREACHABLE)
+    if not FieldOwnership.objects.exists():
+        seed_demo(hub_url=UNREACHABLE)
     return _Cast()
 
 

@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.accounts.models import AccountEntitlement, CompanyAccount
+from apps.accounts.models import (
+    AccountEntitlement,
+    AccountSite,
+    ApprovalRule,
+    Buyer,
+    CatalogEntitlement,
+    CompanyAccount,
+    CreditLimit,
+    TaxExemption,
+)
+from apps.ownership.field_help import OwnershipPanelMixin
 
 
 class EntitlementInline(admin.TabularInline):
@@ -9,9 +19,56 @@ class EntitlementInline(admin.TabularInline):
     extra = 0
 
 
+class SiteInline(admin.TabularInline):
+    model = AccountSite
+    extra = 0
+
+
 @admin.register(CompanyAccount)
-class CompanyAccountAdmin(SimpleHistoryAdmin):
-    list_display = ["number", "name", "parent", "status", "credit_status"]
+class CompanyAccountAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["company_account", "account_hierarchy"]
+    list_display = ["number", "name", "parent", "status", "credit_status", "tax_id", "duns"]
     list_filter = ["status", "credit_status"]
-    search_fields = ["number", "name"]
-    inlines = [EntitlementInline]
+    search_fields = ["number", "name", "tax_id", "duns"]
+    inlines = [SiteInline, EntitlementInline]
+
+
+@admin.register(AccountSite)
+class AccountSiteAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["account_site"]
+    list_display = ["code", "account", "kind", "name", "city", "country"]
+    list_filter = ["kind"]
+    search_fields = ["code", "account__number", "name"]
+
+
+@admin.register(Buyer)
+class BuyerAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["buyer", "buyer_role"]
+    list_display = ["email", "name", "account", "role", "spending_limit"]
+    list_filter = ["role"]
+    search_fields = ["email", "name", "account__number"]
+
+
+@admin.register(CreditLimit)
+class CreditLimitAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["credit_limit"]
+    list_display = ["account", "limit", "currency", "hold", "hold_kind"]
+    list_filter = ["hold", "hold_kind"]
+
+
+@admin.register(TaxExemption)
+class TaxExemptionAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["tax_exemption"]
+    list_display = ["certificate", "account", "jurisdiction", "expires_on"]
+
+
+@admin.register(CatalogEntitlement)
+class CatalogEntitlementAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["catalog_entitlement"]
+    list_display = ["account", "product", "allowed"]
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["approval_rule"]
+    list_display = ["code", "account", "min_amount", "max_amount", "approver_role"]

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from apps.orders.models import Order, OrderLine
+from apps.ownership.models import BusinessOwner, FieldOwnership
 
 
 class OrderLineOut(serializers.ModelSerializer):
@@ -36,3 +37,36 @@ def order_render(order: Order) -> dict:
         Order.objects.prefetch_related("lines__product").select_related("account").get(pk=order.pk)
     )
     return OrderOut(order).data
+
+
+class BusinessOwnerOut(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessOwner
+        fields = ["name", "email"]
+
+
+class FieldOwnershipOut(serializers.ModelSerializer):
+    """One matrix row: who owns, who else may write, who only reads, who decides."""
+
+    owner_system = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    may_create = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    may_update = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    consumers = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    business_owner = BusinessOwnerOut()
+    escalation_contact = serializers.CharField(
+        source="escalates_to", help_text="The row's own contact, else the business owner's."
+    )
+
+    class Meta:
+        model = FieldOwnership
+        fields = [
+            "entity",
+            "field",
+            "owner_system",
+            "may_create",
+            "may_update",
+            "consumers",
+            "enforcement",
+            "business_owner",
+            "escalation_contact",
+        ]

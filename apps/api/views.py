@@ -4,9 +4,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.schema import flow_request_schema
-from apps.api.serializers import OrderOut, order_render
+from apps.api.serializers import FieldOwnershipOut, OrderOut, order_render
 from apps.exchange.services.order_intake import order_receive
 from apps.orders.models import Order
+from apps.ownership.selectors import ownership_matrix
 
 
 class OrderCollection(APIView):
@@ -44,3 +45,13 @@ class OrderDetail(generics.RetrieveAPIView):
             .prefetch_related("lines__product")
             .select_related("account")
         )
+
+
+class OwnershipMatrix(generics.ListAPIView):
+    """The field-ownership matrix: per entity field, who may write it and who decides."""
+
+    serializer_class = FieldOwnershipOut
+    filterset_fields = ["entity", "field"]
+
+    def get_queryset(self):
+        return ownership_matrix()

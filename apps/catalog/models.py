@@ -14,7 +14,9 @@ class Product(HubModel):
 
     sku = models.CharField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
     uom = models.CharField(max_length=10, default="EA", help_text="Canonical unit of measure.")
+    attributes = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=20, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
@@ -53,3 +55,37 @@ class UnitConversion(HubModel):
 
     def __str__(self) -> str:
         return f"{self.system} {self.external_code} = {self.factor} {self.canonical_uom}"
+
+
+class InventoryLevel(HubModel):
+    """Stock of one product at one location, as the WMS reports it."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="inventory")
+    location = models.CharField(max_length=40)
+    on_hand = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    available = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    backorder_date = models.DateField(null=True, blank=True)
+    history = history()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "location"], name="one_level_per_location")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku}@{self.location}: {self.available}"
+
+
+class SkuRule(HubModel):
+    """How one system's SKUs normalise to ours: case, separators, a prefix to drop."""
+
+    system = models.OneToOneField("systems.System", on_delete=models.CASCADE)
+    uppercase = models.BooleanField(default=True)
+    strip_characters = models.CharField(
+        max_length=20, blank=True, help_text="Separators removed before matching, e.g. ' _'"
+    )
+    strip_prefix = models.CharField(max_length=20, blank=True)
+    history = history()
+
+    def __str__(self) -> str:
+        return f"SKU rule for {self.system}"

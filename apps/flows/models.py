@@ -17,8 +17,13 @@ class Flow(HubModel):
 
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
-    source_system = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="+")
-    target_system = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="+")
+    # Blank source: any partner may send; blank target: the flow ends in the hub's records.
+    source_system = models.ForeignKey(
+        "systems.System", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_system = models.ForeignKey(
+        "systems.System", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     owner = models.ForeignKey("ownership.BusinessOwner", on_delete=models.PROTECT)
     runbook = models.TextField(help_text="What on-call does when this flow alerts.")
     schema_version = models.CharField(max_length=20, default="1")

@@ -147,8 +147,8 @@ def _flows(rows, systems, owners):
             code=row["code"],
             defaults={
                 "name": row["name"],
-                "source_system": systems[row["source"]],
-                "target_system": systems[row["target"]],
+                "source_system": systems.get(row["source"]),
+                "target_system": systems.get(row["target"]),
                 "owner": owners[row["owner"]],
                 "runbook": row["runbook"],
                 **extra,

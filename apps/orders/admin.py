@@ -3,7 +3,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.orders.models import Order, OrderLine
+from apps.orders.models import (
+    BlanketOrder,
+    Cart,
+    Order,
+    OrderLine,
+    OrderRelease,
+    Payment,
+    Quote,
+)
+from apps.ownership.field_help import OwnershipPanelMixin
 
 
 class OrderLineInline(admin.TabularInline):
@@ -14,7 +23,8 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(SimpleHistoryAdmin):
+class OrderAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["order", "order_line"]
     list_display = ["number", "account", "po_number", "status", "external_ref", "created_at"]
     list_filter = ["status", "source_system"]
     search_fields = ["number", "po_number", "external_ref", "account__number"]
@@ -39,3 +49,33 @@ class OrderAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         # Orders enter through the pipeline only, so every one has a trace.
         return False
+
+
+@admin.register(Cart)
+class CartAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["cart"]
+    list_display = ["number", "account", "buyer_email", "status"]
+
+
+@admin.register(Quote)
+class QuoteAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["quote"]
+    list_display = ["number", "account", "total", "currency", "valid_until", "status"]
+
+
+@admin.register(BlanketOrder)
+class BlanketOrderAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["blanket_order"]
+    list_display = ["number", "account", "product", "total_quantity", "unit_price", "valid_to"]
+
+
+@admin.register(OrderRelease)
+class OrderReleaseAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["order_release"]
+    list_display = ["number", "blanket", "quantity", "requested_date", "status"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
+    ownership_entities = ["payment"]
+    list_display = ["reference", "order", "amount", "currency", "status", "method"]

@@ -59,3 +59,107 @@ class OrderLine(HubModel):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_number"], name="one_line_number")
         ]
+
+
+class CartStatus(models.TextChoices):
+    OPEN = "open", "Being filled"
+    CONVERTED = "converted", "Became an order or a quote"
+    ABANDONED = "abandoned", "Left without ordering"
+
+
+class Cart(HubModel):
+    """A buyer's cart on the storefront; the hub keeps it for quotes and abandoned-cart flows."""
+
+    number = models.CharField(max_length=40, unique=True)
+    account = models.ForeignKey("accounts.CompanyAccount", on_delete=models.CASCADE)
+    buyer_email = models.EmailField(blank=True)
+    lines = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=CartStatus.choices, default=CartStatus.OPEN)
+    history = history()
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class QuoteStatus(models.TextChoices):
+    REQUESTED = "requested", "Asked for by the buyer"
+    PRICED = "priced", "Priced by the ERP"
+    ACCEPTED = "accepted", "Accepted; becomes an order"
+    EXPIRED = "expired", "Past valid_until"
+
+
+class Quote(HubModel):
+    """A request for quote and its answer; the total is the ERP's to set."""
+
+    number = models.CharField(max_length=40, unique=True)
+    account = models.ForeignKey("accounts.CompanyAccount", on_delete=models.CASCADE)
+    lines = models.JSONField(default=list, blank=True)
+    total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    valid_until = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.REQUESTED
+    )
+    history = history()
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class BlanketOrder(HubModel):
+    """A standing agreement to buy a quantity over time, drawn down by releases."""
+
+    number = models.CharField(max_length=40, unique=True)
+    account = models.ForeignKey("accounts.CompanyAccount", on_delete=models.CASCADE)
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT)
+    total_quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4)
+    valid_to = models.DateField(null=True, blank=True)
+    history = history()
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReleaseStatus(models.TextChoices):
+    REQUESTED = "requested", "Asked for; waits for the ERP"
+    AUTHORISED = "authorised", "Authorised by the ERP"
+    REFUSED = "refused", "Refused by the ERP"
+
+
+class OrderRelease(HubModel):
+    """One call-off against a blanket order."""
+
+    number = models.CharField(max_length=40, unique=True)
+    blanket = models.ForeignKey(BlanketOrder, on_delete=models.PROTECT, related_name="releases")
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    requested_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ReleaseStatus.choices, default=ReleaseStatus.REQUESTED
+    )
+    history = history()
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PaymentStatus(models.TextChoices):
+    AUTHORISED = "authorised", "Authorised by the gateway"
+    CAPTURED = "captured", "Captured"
+    FAILED = "failed", "Declined or failed"
+    REFUNDED = "refunded", "Refunded in full"
+
+
+class Payment(HubModel):
+    """A payment for an order, as the payment gateway reports it."""
+
+    reference = models.CharField(max_length=60, unique=True)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices)
+    method = models.CharField(max_length=30, blank=True)
+    history = history()
+
+    def __str__(self) -> str:
+        return self.reference

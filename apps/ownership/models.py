@@ -29,6 +29,11 @@ class Enforcement(models.TextChoices):
     QUARANTINE = "quarantine", "Quarantine: the record waits for the business owner"
 
 
+# Named so that services can write one history record per matrix change, M2M snapshot
+# included, instead of one per save() and one per M2M signal (see ownership services).
+matrix_history = history(m2m_fields=["may_create", "may_update", "consumers"])
+
+
 class FieldOwnership(HubModel):
     """One row of the ownership matrix: who creates, updates and decides one entity field."""
 
@@ -47,7 +52,7 @@ class FieldOwnership(HubModel):
     escalation_contact = models.EmailField(
         blank=True, help_text="Blank: the business owner's escalation contact."
     )
-    history = history(m2m_fields=[may_create, may_update, consumers])
+    history = matrix_history
 
     class Meta:
         ordering = ["entity", "field"]

@@ -18,6 +18,8 @@ class EntitySpec:
     key: tuple[str, ...]
     fields: tuple[str, ...]
     refs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Fields the hub sets to the writing system on create (who authorised this price).
+    stamps: tuple[str, ...] = ()
 
 
 ACCOUNT = ("accounts.CompanyAccount", "number")
@@ -99,6 +101,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("account", "product", "valid_from"),
             ("unit_price", "currency", "uom", "valid_to", "min_quantity", "contract_number"),
             refs={"account": ACCOUNT, "product": PRODUCT},
+            stamps=("authorised_by",),
         ),
         EntitySpec(
             "product",
@@ -127,7 +130,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("account", "lines", "total", "currency", "valid_until", "status"),
             refs={"account": ACCOUNT},
         ),
-        EntitySpec("order", "orders.Order", ("number",), ("lines", "status", "po_number")),
+        EntitySpec("order", "orders.Order", ("number",), ("po_number", "status")),
         EntitySpec(
             "order_line",
             "orders.OrderLine",

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from apps.core.errors import InvalidTransition, PermissionRefused
+from apps.core.errors import InvalidTransition, PermissionRefused, ValidationFailed
 from apps.quarantine.models import QuarantineAction, QuarantineItem, QuarantineStatus
 
 
@@ -141,3 +141,15 @@ def quarantine_accept_owner_prices(
     return quarantine_correct_order_prices(
         item=item, prices=prices, actor=actor, note=note or "Accepted the ERP-authorised prices."
     )
+
+
+@transaction.atomic
+def quarantine_discard(*, item: QuarantineItem, actor, note: str) -> QuarantineItem:
+    """The owner closes an item without replay: the held write is dropped, with the reason."""
+    if not item.is_owned_by(actor):
+        raise PermissionRefused(f"Only {item.assigned_owner} may discard this item.")
+    if not note.strip():
+        raise ValidationFailed("Say why the item is discarded; the sender's team will read it.")
+    item = _move(item, to=QuarantineStatus.DISCARDED, allowed_from=[QuarantineStatus.OPEN])
+    QuarantineAction.objects.create(item=item, actor=actor, action="discarded", note=note)
+    return item

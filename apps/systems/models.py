@@ -44,3 +44,24 @@ class System(HubModel):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ExternalReference(HubModel):
+    """How one system identifies a canonical record: SKU `bolt-m8` in the PIM is ACME-BOLT-M8."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="references")
+    entity = models.CharField(max_length=40)
+    external_id = models.CharField(max_length=120)
+    canonical_key = models.CharField(max_length=120, help_text="The record's key in the hub.")
+    history = history()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "entity", "external_id"], name="one_meaning_per_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["entity", "canonical_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.entity}:{self.external_id} → {self.canonical_key}"

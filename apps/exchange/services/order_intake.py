@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.accounts.models import CompanyAccount
 from apps.catalog.models import Product
-from apps.core.errors import Conflict, HubError, ValidationFailed
-from apps.core.hashing import canonical_json_hash, content_hash
-from apps.exchange.models import Envelope, EnvelopeStatus, TraceOutcome
+from apps.exchange.models import TraceOutcome
 from apps.exchange.services.delivery import delivery_schedule
+from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive
 from apps.exchange.services.order_pipeline import order_map, order_parse, order_validate
 from apps.exchange.services.trace import trace_record
 from apps.flows.selectors import flow_get
@@ -24,117 +21,29 @@ from apps.quarantine.services import quarantine_open
 ORDER_FLOW = "order-capture"
 
 
-@dataclass(frozen=True)
-class IntakeAnswer:
-    """What the partner is told; a repeat of the same request is told the same."""
-
-    status: int
-    body: dict
-
-
 def order_receive(
-    *, partner, idempotency_key: str, raw: bytes, content_type: str, render: Callable[[Order], dict]
+    *,
+    partner,
+    idempotency_key: str,
+    raw: bytes,
+    content_type: str,
+    render: Callable[[Order], dict],
 ) -> IntakeAnswer:
     """Store the payload as received, then run it through the pipeline exactly once per key."""
     flow = flow_get(code=ORDER_FLOW)
-    envelope, earlier = _envelope_store(flow, partner, idempotency_key, raw, content_type)
-    if earlier is not None:
-        return earlier
-    if not idempotency_key:
-        return _reject(
-            envelope,
-            ValidationFailed(
-                "Send an Idempotency-Key header so a retried order is never placed twice.",
-                code="idempotency_key_required",
-                fields={"Idempotency-Key": ["This header is required."]},
-            ),
-        )
-    try:
+
+    def process(envelope) -> IntakeAnswer:
         order = _order_process(envelope, flow, partner)
-    except HubError as exc:
-        return _reject(envelope, exc)
-    except Exception:
-        # A bug must not pin the key as "in progress" forever; the raw payload stays kept.
-        Envelope.objects.filter(pk=envelope.pk).update(
-            status=EnvelopeStatus.REJECTED, response_status=500, error_code="internal_error"
-        )
-        raise
-    answer = IntakeAnswer(201, render(order))
-    Envelope.objects.filter(pk=envelope.pk).update(
-        status=EnvelopeStatus.ACCEPTED,
-        response_status=answer.status,
-        response_body=answer.body,
-        subject_key=order.number,
-    )
-    return answer
+        return IntakeAnswer(201, render(order), order.number)
 
-
-def _body_hash(raw: bytes) -> str:
-    # Key order and whitespace differ between HTTP clients; the same JSON is the same body.
-    try:
-        return canonical_json_hash(json.loads(raw))
-    except (UnicodeDecodeError, ValueError):
-        return content_hash(raw)
-
-
-def _envelope_store(flow, partner, key, raw, content_type):
-    body_hash = _body_hash(raw)
-    if key:
-        earlier = _earlier_answer(flow, partner, key, body_hash)
-        if earlier is not None:
-            return None, earlier
-    try:
-        with transaction.atomic():
-            envelope = Envelope.objects.create(
-                partner=partner,
-                flow=flow,
-                idempotency_key=key,
-                body_hash=body_hash,
-                raw=raw,
-                content_type=content_type,
-            )
-    except IntegrityError:
-        # Another request with this key won the race; answer as its repeat.
-        return None, _earlier_answer(flow, partner, key, body_hash)
-    return envelope, None
-
-
-def _earlier_answer(flow, partner, key, body_hash) -> IntakeAnswer | None:
-    live = Envelope.objects.filter(
-        partner=partner,
+    return envelope_receive(
         flow=flow,
-        idempotency_key=key,
-        status__in=[EnvelopeStatus.PROCESSING, EnvelopeStatus.ACCEPTED],
-    ).first()
-    if live is None:
-        return None
-    if live.body_hash != body_hash:
-        raise Conflict(
-            "This Idempotency-Key was already used with a different body.",
-            code="idempotency_key_reused",
-        )
-    if live.status == EnvelopeStatus.PROCESSING:
-        raise Conflict(
-            "An order with this Idempotency-Key is still being processed; retry shortly.",
-            code="idempotency_key_in_progress",
-        )
-    return IntakeAnswer(live.response_status, live.response_body)
-
-
-def _reject(envelope: Envelope, exc: HubError) -> IntakeAnswer:
-    Envelope.objects.filter(pk=envelope.pk).update(
-        status=EnvelopeStatus.REJECTED, response_status=exc.status, error_code=exc.code
+        partner=partner,
+        idempotency_key=idempotency_key,
+        raw=raw,
+        content_type=content_type,
+        process=process,
     )
-    trace_record(
-        subject_type="envelope",
-        subject_key=str(envelope.pk),
-        stage="reject",
-        outcome=TraceOutcome.FAILED,
-        message=exc.message,
-        envelope=envelope,
-        data={"code": exc.code, "fields": exc.fields},
-    )
-    raise exc
 
 
 def _order_process(envelope, flow, partner) -> Order:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
 from apps.accounts.models import AccountStatus, CompanyAccount
-from apps.accounts.selectors import accounts_visible_to
+from apps.accounts.selectors import account_for, accounts_visible_to
 from apps.catalog.models import Product, ProductStatus
-from apps.catalog.selectors import unit_conversion_for
+from apps.catalog.selectors import product_for, unit_conversion_for
 from apps.core.errors import ValidationFailed
+from apps.exchange.services.envelopes import json_document
 from apps.flows.schemas import schema_check
 from apps.ownership.services import ownership_decide_write
 from apps.pricing.selectors import authorised_price
@@ -32,10 +32,7 @@ class Verdict:
 
 def order_parse(*, raw: bytes, flow) -> dict:
     """Bytes to a document that matches the flow's schema, or a structured 400."""
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"The body is not valid JSON: {exc}", code="malformed_json") from exc
+    document = json_document(raw)
     schema_check(flow_code=flow.code, version=flow.schema_version, document=document)
     return document
 
@@ -63,8 +60,8 @@ def order_map(*, document: dict, partner) -> dict:
 
 
 def _entitled_account(partner, number: str) -> CompanyAccount:
-    account = accounts_visible_to(system=partner).filter(number=number).first()
-    if account is None:
+    account = account_for(system=partner, number=number)
+    if account is None or not accounts_visible_to(system=partner).filter(pk=account.pk).exists():
         raise ValidationFailed(
             f"Account {number} is unknown or not one this partner may order for.",
             code="unknown_account",
@@ -80,7 +77,7 @@ def _entitled_account(partner, number: str) -> CompanyAccount:
 
 
 def _map_line(partner, line_number: int, sent: dict) -> dict:
-    product = Product.objects.filter(sku=sent["sku"]).first()
+    product = product_for(system=partner, sku=sent["sku"])
     if product is None or product.status != ProductStatus.ACTIVE:
         raise ValidationFailed(f"SKU {sent['sku']} is unknown or not orderable.")
     conversion = unit_conversion_for(system=partner, code=sent["uom"], product=product)

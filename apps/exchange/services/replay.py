@@ -10,6 +10,7 @@ from apps.exchange.models import Delivery, DeliveryStatus, TraceOutcome
 from apps.exchange.services.delivery import delivery_enqueue
 from apps.exchange.services.order_intake import order_route
 from apps.exchange.services.order_pipeline import order_validate
+from apps.exchange.services.record_replay import record_replay
 from apps.exchange.services.trace import trace_record
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_reprice_lines, order_transition
@@ -31,6 +32,8 @@ def replay_approve(*, item: QuarantineItem, actor, note: str = "") -> Quarantine
     )
     if item.reason_code == "delivery_failed":
         _redeliver(item, actor)
+    elif item.reason_code in ("ownership_refused", "possible_duplicate"):
+        record_replay(item=item, actor=actor)
     elif item.subject_type == "order":
         _replay_order(item, actor)
     else:

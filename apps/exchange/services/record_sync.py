@@ -1,0 +1,335 @@
+"""Inbound writes of canonical records by any system, held to the ownership matrix per field.
+
+A document is {"key": {...}, "fields": {...}, "external_id": "..."}. Each field the sender
+does not own is either ignored (the owner's value stands, noted on the trace) or quarantined
+for the field's business owner, as the matrix says.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from apps.accounts.selectors import account_duplicate_of, account_for
+from apps.catalog.selectors import product_for
+from apps.core.errors import NotFound, ValidationFailed
+from apps.exchange.models import TraceOutcome
+from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive, json_document
+from apps.exchange.services.trace import trace_record
+from apps.flows.selectors import flow_get
+from apps.ownership.models import BusinessOwner
+from apps.ownership.registry import ENTITIES, EntitySpec
+from apps.ownership.services import ownership_decide_write, ownership_rule
+from apps.quarantine.services import quarantine_open
+from apps.systems.models import ExternalReference
+
+RECORD_FLOW = "record-sync"
+
+
+@dataclass
+class WritePlan:
+    """Per field: applied, ignored (owner's value stands) or quarantined (waits for a person)."""
+
+    spec: EntitySpec
+    key: dict
+    key_text: str
+    instance: object
+    creating: bool
+    writer: object
+    apply: dict = field(default_factory=dict)
+    ignored: list[dict] = field(default_factory=list)
+    quarantined: list[dict] = field(default_factory=list)
+
+
+def record_receive(
+    *, partner, entity: str, idempotency_key: str, raw: bytes, content_type: str
+) -> IntakeAnswer:
+    """Receive one record write from a partner system; answers what happened to each field."""
+    flow = flow_get(code=RECORD_FLOW)
+
+    def process(envelope) -> IntakeAnswer:
+        document = json_document(raw)
+        plan = record_plan(entity=entity, document=document, writer=partner)
+        return _record_apply(plan, document, partner, flow, envelope)
+
+    return envelope_receive(
+        flow=flow,
+        partner=partner,
+        idempotency_key=idempotency_key,
+        raw=raw,
+        content_type=content_type,
+        process=process,
+    )
+
+
+def _spec(entity: str) -> EntitySpec:
+    if entity not in ENTITIES:
+        raise NotFound(f"No canonical entity {entity!r}.", code="unknown_entity")
+    return ENTITIES[entity]
+
+
+def record_plan(*, entity: str, document, writer) -> WritePlan:
+    """Decide, field by field, what the matrix lets `writer` change; writes nothing."""
+    spec = _spec(entity)
+    key, fields = _shape(spec, document)
+    resolved_key = {name: resolve_value(spec, name, value, writer) for name, value in key.items()}
+    model = apps.get_model(spec.model)
+    instance = model.objects.filter(**resolved_key).first()
+    plan = WritePlan(
+        spec=spec,
+        key=resolved_key,
+        key_text=_key_text(key),
+        creating=instance is None,
+        instance=instance or model(**resolved_key),
+        writer=writer,
+    )
+    for name, sent in fields.items():
+        _plan_field(plan, name, resolve_value(spec, name, sent, writer), sent, writer)
+    return plan
+
+
+def _shape(spec: EntitySpec, document) -> tuple[dict, dict]:
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("key"), dict)
+        or not isinstance(document.get("fields"), dict)
+    ):
+        raise ValidationFailed('Send {"key": {...}, "fields": {...}}.', code="malformed_record")
+    key, fields = document["key"], document["fields"]
+    errors = {}
+    if set(key) != set(spec.key):
+        errors["key"] = [f"{spec.name} is identified by {', '.join(spec.key)}."]
+    unknown = sorted(set(fields) - set(spec.fields))
+    if unknown:
+        errors["fields"] = [f"Not fields of {spec.name}: {', '.join(unknown)}."]
+    if errors:
+        raise ValidationFailed(f"The {spec.name} record is not valid.", fields=errors)
+    return key, fields
+
+
+def _key_text(key: dict) -> str:
+    return "/".join(str(value) for value in key.values())
+
+
+def resolve_value(spec: EntitySpec, name: str, value, writer):
+    """A reference by natural key (and the sender's own codes) to the canonical row."""
+    if name not in spec.refs:
+        return _typed(spec, name, value)
+    if value in (None, ""):
+        return None
+    label, key_field = spec.refs[name]
+    if label == "catalog.Product":
+        found = product_for(system=writer, sku=value)
+    elif label == "accounts.CompanyAccount":
+        found = account_for(system=writer, number=value)
+    else:
+        found = apps.get_model(label).objects.filter(**{key_field: value}).first()
+    if found is None:
+        raise ValidationFailed(
+            f"{name} {value!r} is not known to the hub.",
+            fields={name: [f"Unknown {label.split('.')[1]} {value!r}."]},
+        )
+    return found
+
+
+def _typed(spec: EntitySpec, name: str, value):
+    model_field = apps.get_model(spec.model)._meta.get_field(name)
+    try:
+        return model_field.to_python(value)
+    except ValidationError as exc:
+        message = f"{name} {value!r} is not valid."
+        raise ValidationFailed(message, fields={name: exc.messages}) from exc
+
+
+def _plan_field(plan: WritePlan, name: str, value, sent, writer) -> None:
+    current = None if plan.creating else getattr(plan.instance, name)
+    if not plan.creating and _same(current, value):
+        return  # the sender's copy agrees with ours: nothing to decide
+    decision = ownership_decide_write(
+        entity=plan.spec.name, field=name, system=writer, creating=plan.creating
+    )
+    if decision.allowed:
+        plan.apply[name] = value
+        return
+    rule = decision.rule
+    refused = {
+        "field": name,
+        "sent": _plain(sent),
+        "current": _plain(current),
+        "owner_system": rule.owner_system.code,
+        "business_owner": rule.business_owner.name,
+        "escalation_contact": rule.escalates_to,
+        "owner_id": rule.business_owner_id,
+        "writer": writer.code,
+    }
+    if decision.quarantines:
+        plan.quarantined.append(refused)
+    else:
+        refused.pop("owner_id")
+        plan.ignored.append(refused)
+
+
+def _same(current, value) -> bool:
+    if hasattr(current, "pk") or hasattr(value, "pk"):
+        return getattr(current, "pk", current) == getattr(value, "pk", value)
+    return current == value
+
+
+def _plain(value):
+    """A value as JSON keeps it (decimals and dates as text, rows by their string)."""
+    if hasattr(value, "pk"):
+        return str(value)
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+@transaction.atomic
+def _record_apply(plan: WritePlan, document: dict, writer, flow, envelope) -> IntakeAnswer:
+    subject = {"subject_type": plan.spec.name, "subject_key": plan.key_text, "envelope": envelope}
+    trace_record(
+        **subject,
+        stage="receive",
+        message=f"Write to {plan.spec.name} {plan.key_text} received from {writer.code}.",
+    )
+    duplicate = _duplicate_of(plan)
+    if duplicate is not None:
+        return _hold_duplicate(plan, document, flow, duplicate, subject)
+    trace_record(
+        **subject,
+        stage="validate",
+        data={"ignored": plan.ignored, "quarantined": plan.quarantined},
+        outcome=TraceOutcome.NOTE if plan.ignored or plan.quarantined else TraceOutcome.OK,
+        message=_verdict_message(plan),
+    )
+    applied = record_write(plan=plan) if plan.apply else False
+    if applied and document.get("external_id"):
+        ExternalReference.objects.update_or_create(
+            system=writer,
+            entity=plan.spec.name,
+            external_id=document["external_id"],
+            defaults={"canonical_key": plan.key_text},
+        )
+    if plan.quarantined:
+        _quarantine_fields(plan, document, flow, subject)
+    return IntakeAnswer(_status(plan, applied), _answer(plan, applied), plan.key_text)
+
+
+def record_write(*, plan: WritePlan) -> bool:
+    """Save the allowed fields (history records the change); False when nothing may be created."""
+    if plan.creating and not plan.apply:
+        return False
+    if plan.creating:
+        for name in plan.spec.stamps:
+            setattr(plan.instance, name, plan.writer)
+    for name, value in plan.apply.items():
+        setattr(plan.instance, name, value)
+    try:
+        plan.instance.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            f"The {plan.spec.name} record is incomplete or invalid.", fields=exc.message_dict
+        ) from exc
+    plan.instance.save()
+    return True
+
+
+def _verdict_message(plan: WritePlan) -> str:
+    parts = [f"applied {', '.join(plan.apply) or 'nothing'}"]
+    parts += [
+        f"ignored {r['field']} (owner {r['owner_system']}; its value stands)" for r in plan.ignored
+    ]
+    parts += [f"quarantined {r['field']} for {r['business_owner']}" for r in plan.quarantined]
+    return "; ".join(parts) + "."
+
+
+def _quarantine_fields(plan: WritePlan, document: dict, flow, subject) -> None:
+    owner = BusinessOwner.objects.get(pk=plan.quarantined[0].pop("owner_id"))
+    for refused in plan.quarantined:
+        refused.pop("owner_id", None)
+    item = quarantine_open(
+        flow=flow,
+        reason_code="ownership_refused",
+        subject_type=plan.spec.name,
+        subject_key=plan.key_text,
+        payload=document,
+        problems=plan.quarantined,
+        owner=owner,
+        message=f"{len(plan.quarantined)} field(s) written by a system that does not own them.",
+    )
+    trace_record(
+        **subject,
+        stage="quarantine",
+        outcome=TraceOutcome.FAILED,
+        message=f"Quarantined for {owner.name}: {item.message}",
+        data={"quarantine_item": item.pk},
+    )
+
+
+def _duplicate_of(plan: WritePlan):
+    if plan.spec.name != "company_account" or not plan.creating:
+        return None
+    sent = {k: plan.apply.get(k) or "" for k in ("tax_id", "duns", "name", "postal_code")}
+    return account_duplicate_of(**sent)
+
+
+def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, subject) -> IntakeAnswer:
+    """Never merge silently: the owner of company accounts decides."""
+    candidate, reason = duplicate
+    owner = ownership_rule(entity="company_account", field="name").business_owner
+    problem = {
+        "code": "possible_duplicate",
+        "candidate": candidate.number,
+        "reason": reason,
+        "candidate_name": candidate.name,
+        "writer": plan.writer.code,
+    }
+    item = quarantine_open(
+        flow=flow,
+        reason_code="possible_duplicate",
+        subject_type=plan.spec.name,
+        subject_key=plan.key_text,
+        payload=document,
+        problems=[problem],
+        owner=owner,
+        message=f"Possible duplicate of {candidate.number} {candidate.name} ({reason}).",
+    )
+    trace_record(
+        **subject,
+        stage="quarantine",
+        outcome=TraceOutcome.FAILED,
+        message=f"Held for {owner.name}: {item.message}",
+        data=problem,
+    )
+    return IntakeAnswer(
+        202,
+        {
+            "entity": plan.spec.name,
+            "key": plan.key_text,
+            "created": False,
+            "applied": [],
+            "possible_duplicate_of": candidate.number,
+            "reason": reason,
+        },
+        plan.key_text,
+    )
+
+
+def _status(plan: WritePlan, applied: bool) -> int:
+    if plan.quarantined:
+        return 202
+    return 201 if applied and plan.creating else 200
+
+
+def _answer(plan: WritePlan, applied: bool) -> dict:
+    return {
+        "entity": plan.spec.name,
+        "key": plan.key_text,
+        "created": applied and plan.creating,
+        "applied": sorted(plan.apply) if applied else [],
+        "ignored": plan.ignored,
+        "quarantined": plan.quarantined,
+    }

@@ -1,0 +1,118 @@
+"""`manage.py run_demo` for real: it serves the hub, tells its story and stops on Ctrl-C."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+READY_LINE = "Ctrl-C stops everything"
+READY_SECONDS = 120
+STOP_SECONDS = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _demo_env(state_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "HUB_STATE_DIR": str(state_dir),
+        "DEBUG": "1",
+        "SANDBOX_ENABLED": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DJANGO_SETTINGS_MODULE": "integration_hub.settings",
+    }
+    # The demo is SQLite plus the embedded broker in its own folder, whatever the suite uses.
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    return env
+
+
+class _Output:
+    """Reads a process's output on a thread, so a full pipe never blocks the demo."""
+
+    def __init__(self, stream):
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, *, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return True
+            if not self._thread.is_alive():
+                return False
+            time.sleep(0.2)
+        return False
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def _refuses_connections(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return False
+    except OSError:
+        return True
+
+
+def _group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_run_demo_serves_the_story_and_stops_everything_on_ctrl_c(tmp_path):
+    port, env = _free_port(), _demo_env(tmp_path)
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    subprocess.run(
+        [*manage, "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=env, check=True, timeout=120
+    )
+    # Its own session: the cleanup below can then kill the demo and every child it started.
+    demo = subprocess.Popen(
+        [*manage, "run_demo", "--port", str(port)],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = _Output(demo.stdout)
+    try:
+        assert output.wait_for(READY_LINE, seconds=READY_SECONDS), output.text()
+        _assert_demo_serves(f"http://127.0.0.1:{port}")
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=STOP_SECONDS) == 0, output.text()
+    finally:
+        if not _group_gone(demo.pid):
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    assert "stopped" in output.text()
+    assert _refuses_connections(port)
+    assert _group_gone(demo.pid), "a child of run_demo is still running"
+
+
+def _assert_demo_serves(url: str) -> None:
+    for path in ("/healthz", "/admin/login/", "/api/v1/docs/"):
+        assert requests.get(url + path, timeout=10).status_code == 200, path
+    received = requests.get(url + "/sandbox/erp/received/", timeout=10).json()["received"]
+    assert len(received) >= 1
