@@ -15,6 +15,7 @@ from apps.catalog.models import Product, UnitConversion
 from apps.flows.models import Flow
 from apps.ownership.models import BusinessOwner, FieldOwnership
 from apps.ownership.registry import ENTITIES
+from apps.ownership.services import RuleSpec, ownership_rule_save
 from apps.pricing.models import ContractPrice
 from apps.systems.models import System
 
@@ -126,18 +127,19 @@ def _matrix(rows, systems, owners):
 
 
 def _matrix_row(row, field, systems, owners):
-    rule, _ = FieldOwnership.objects.update_or_create(
+    # Through the matrix service, so the seed obeys the same one-owner rules as an admin edit.
+    spec = RuleSpec(
         entity=row["entity"],
         field=field,
-        defaults={
-            "owner_system": systems[row["owner"]],
-            "enforcement": row["enforcement"],
-            "business_owner": owners[row["business_owner"]],
-        },
+        owner_systems=[systems[row["owner"]]],
+        may_create=[systems[c] for c in row["create"]],
+        may_update=[systems[c] for c in row["update"]],
+        consumers=[systems[c] for c in row["consumers"]],
+        enforcement=row["enforcement"],
+        business_owner=owners[row["business_owner"]],
     )
-    rule.may_create.set([systems[c] for c in row["create"]])
-    rule.may_update.set([systems[c] for c in row["update"]])
-    rule.consumers.set([systems[c] for c in row["consumers"]])
+    existing = FieldOwnership.objects.filter(entity=row["entity"], field=field).first()
+    ownership_rule_save(actor=None, spec=spec, rule=existing, reason="Seeded demo matrix")
 
 
 def _flows(rows, systems, owners):

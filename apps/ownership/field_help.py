@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from apps.ownership.models import FieldOwnership
-
-
-def ownership_rows_for(*, entities: list[str]):
-    """The matrix rows of some entities, with systems and owners loaded for display."""
-    return (
-        FieldOwnership.objects.filter(entity__in=entities)
-        .select_related("owner_system", "business_owner")
-        .prefetch_related("may_create", "may_update", "consumers")
-        .order_by("entity", "field")
-    )
+from apps.ownership.selectors import ownership_matrix
 
 
 class OwnershipPanelMixin:
@@ -22,5 +12,5 @@ class OwnershipPanelMixin:
     change_form_template = "admin/ownership_panel_change_form.html"
 
     def render_change_form(self, request, context, *args, **kwargs):
-        context["ownership_rows"] = ownership_rows_for(entities=self.ownership_entities)
+        context["ownership_rows"] = ownership_matrix().filter(entity__in=self.ownership_entities)
         return super().render_change_form(request, context, *args, **kwargs)
