@@ -34,7 +34,7 @@ test-sqlite: install
 	$(PY) -m pytest -m "not realstack"
 
 test-realstack: install
-	$(PY) tests/stack.py -m realstack
+	$(PY) tests/stack.py
 
 demo: install
 	DEBUG=1 SANDBOX_ENABLED=1 $(PY) manage.py migrate --noinput -v0
