@@ -1,5 +1,7 @@
 """One error body for the whole API: {"error": {"code", "message", "fields"}}."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -15,6 +17,11 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 def api_exception_handler(exc, context):
     if isinstance(exc, HubError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.HUB_MAX_REQUEST_BYTES
+        return Response(
+            error_body("payload_too_large", f"Bodies are limited to {limit} bytes."), status=413
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

@@ -126,3 +126,12 @@ def test_unknown_order_is_404_with_error_body(cast):
     response = APIClient().get("/api/v1/orders/HUB-404/", **cast.auth())
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_oversized_body_is_413_with_error_body(cast, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = settings.HUB_MAX_REQUEST_BYTES = 1000
+    body = payload("order_storefront_cases.json") | {"po_number": "x" * 50}
+    body["lines"] = body["lines"] * 20
+    response = post(cast, body)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
