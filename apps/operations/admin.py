@@ -20,6 +20,7 @@ from apps.quarantine.models import QuarantineItem, QuarantineStatus
 from apps.quarantine.services import (
     quarantine_accept_owner_prices,
     quarantine_correct_order_prices,
+    quarantine_decide_same_company,
     quarantine_discard,
     quarantine_refuse_replay,
     quarantine_submit_correction,
@@ -106,15 +107,8 @@ class QuarantineItemAdmin(admin.ModelAdmin):
             quarantine_discard(item=item, actor=user, note=note)
             return "Item discarded; the owner's value stands."
         if action == "same_as":
-            candidate = item.problems[0]["candidate"]
-            corrected = {**item.payload, "same_as": candidate}
-            quarantine_submit_correction(
-                item=item,
-                corrected_payload=corrected,
-                actor=user,
-                note=note or f"Same company as {candidate}.",
-            )
-            return f"Mapping to {candidate} waits for a second person's approval."
+            item = quarantine_decide_same_company(item=item, actor=user, note=note)
+            return "The mapping to the existing company waits for a second person's approval."
         if action == "request_replay":
             quarantine_submit_correction(
                 item=item, corrected_payload=item.payload, actor=user, note=note

@@ -153,3 +153,15 @@ def quarantine_discard(*, item: QuarantineItem, actor, note: str) -> QuarantineI
     item = _move(item, to=QuarantineStatus.DISCARDED, allowed_from=[QuarantineStatus.OPEN])
     QuarantineAction.objects.create(item=item, actor=actor, action="discarded", note=note)
     return item
+
+
+def quarantine_decide_same_company(*, item: QuarantineItem, actor, note: str = ""):
+    """The owner's decision that a possible duplicate is the candidate company itself."""
+    candidate = item.problems[0]["candidate"]
+    corrected = {**item.payload, "same_as": candidate}
+    return quarantine_submit_correction(
+        item=item,
+        corrected_payload=corrected,
+        actor=actor,
+        note=note or f"Same company as {candidate}.",
+    )

@@ -8,7 +8,11 @@ from apps.catalog.models import InventoryLevel, SkuRule
 from apps.core.errors import ValidationFailed
 from apps.exchange.services.replay import replay_approve
 from apps.quarantine.models import QuarantineItem, QuarantineStatus
-from apps.quarantine.services import quarantine_discard, quarantine_submit_correction
+from apps.quarantine.services import (
+    quarantine_decide_same_company,
+    quarantine_discard,
+    quarantine_submit_correction,
+)
 from apps.systems.models import ExternalReference, System
 from tests.exchange.test_record_sync import SAMPLES, World
 
@@ -50,11 +54,10 @@ def test_possible_duplicate_is_held_with_its_candidate(world, fields, reason):
 
 def test_same_company_decision_maps_the_senders_id_to_the_candidate(world, cast):
     new_company(world, tax_id="31-1234567")
-    item = QuarantineItem.objects.get()
-    corrected = item.payload | {"same_as": "NW-1001"}
-    item = quarantine_submit_correction(
-        item=item, corrected_payload=corrected, actor=cast.user("orderdesk")
+    item = quarantine_decide_same_company(
+        item=QuarantineItem.objects.get(), actor=cast.user("orderdesk")
     )
+    assert item.corrected_payload["same_as"] == "NW-1001"
     replay_approve(item=item, actor=cast.user("approver"))
     crm = System.objects.get(code="crm")
     assert account_for(system=crm, number="CRM-77").number == "NW-1001"

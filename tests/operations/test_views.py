@@ -1,11 +1,15 @@
 import pytest
 from django.test import Client
 
+from apps.accounts.models import CompanyAccount
 from apps.operations.models import Alert, AlertStatus
 from apps.operations.services import alerts_evaluate
 from apps.quarantine.models import QuarantineItem
 from apps.quarantine.services import quarantine_accept_owner_prices
+from apps.systems.models import ExternalReference
 from integration_hub.celery import app as celery_app
+from tests.exchange.test_record_replay import new_company
+from tests.exchange.test_record_sync import World
 from tests.exchange.test_validation import receive
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +72,20 @@ def test_business_owner_sees_quarantine_queue_auditor_cannot_act(cast):
         f"/admin/quarantine/quarantineitem/{item.pk}/review/", {"action": "approve"}
     )
     assert response.status_code == 403
+
+
+def test_duplicate_is_decided_on_the_review_screen_by_owner_then_approver(cast):
+    CompanyAccount.objects.filter(number="NW-1001").update(tax_id="31-1234567")
+    new_company(World(cast), tax_id="31-1234567")
+    item = QuarantineItem.objects.get(reason_code="possible_duplicate")
+    url = f"/admin/quarantine/quarantineitem/{item.pk}/review/"
+    owner, approver = Client(), Client()
+    owner.force_login(cast.user("orderdesk"))
+    approver.force_login(cast.user("approver"))
+    page = owner.get(url).content.decode()
+    assert "The same company as NW-1001" in page and "same tax id" in page
+    owner.post(url, {"action": "same_as", "note": ""})
+    approver.post(url, {"action": "approve", "note": "checked the tax id"})
+    item.refresh_from_db()
+    assert item.status == "resolved"
+    assert ExternalReference.objects.get(external_id="CRM-77").canonical_key == "NW-1001"
