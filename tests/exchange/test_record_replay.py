@@ -7,6 +7,7 @@ from apps.accounts.selectors import account_for
 from apps.catalog.models import InventoryLevel, SkuRule
 from apps.core.errors import ValidationFailed
 from apps.exchange.services.replay import replay_approve
+from apps.orders.models import OrderLine
 from apps.quarantine.models import QuarantineItem, QuarantineStatus
 from apps.quarantine.services import (
     quarantine_decide_same_company,
@@ -139,3 +140,22 @@ def test_unknown_entity_is_404_and_unknown_field_400(world):
     response = world.write("erp", "credit_limit", {"account": "NW-1001"}, {"colour": "red"})
     assert response.status_code == 400
     assert "colour" in response.json()["error"]["fields"]["fields"][0]
+
+
+def test_fields_of_different_deciders_go_to_each_owner_separately(world, cast):
+    key = {"order": world.order, "line_number": 1}
+    response = world.write("wms", "order_line", key, {"quantity": "1", "unit_price": "0.01"})
+    assert response.status_code == 202
+    items = {i.assigned_owner.user.username: i for i in QuarantineItem.objects.all()}
+    assert {name: [p["field"] for p in i.problems] for name, i in items.items()} == {
+        "orderdesk": ["quantity"],
+        "pricing": ["unit_price"],
+    }
+    pricing_item = quarantine_submit_correction(
+        item=items["pricing"],
+        corrected_payload=items["pricing"].payload,
+        actor=cast.user("pricing"),
+    )
+    replay_approve(item=pricing_item, actor=cast.user("approver"))
+    line = OrderLine.objects.get(order__number=world.order, line_number=1)
+    assert (str(line.unit_price), str(line.quantity)) == ("0.0100", "120.0000")

@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import CompanyAccount
+from apps.exchange.services.replay import replay_approve
 from apps.operations.models import Alert, AlertStatus
 from apps.operations.services import alerts_evaluate
 from apps.quarantine.models import QuarantineItem
@@ -53,10 +54,12 @@ def test_alert_raised_once_and_closed_when_the_item_is_settled(cast, mailoutbox)
     receive(cast, "order_price_mismatch.json")
     assert alerts_evaluate() == 1
     assert alerts_evaluate() == 0
-    item = QuarantineItem.objects.get()
-    quarantine_accept_owner_prices(item=item, actor=cast.user("pricing"))
-    item.status = "resolved"
-    item.save()
+    item = quarantine_accept_owner_prices(
+        item=QuarantineItem.objects.get(), actor=cast.user("pricing")
+    )
+    alerts_evaluate()
+    assert Alert.objects.get().status == AlertStatus.OPEN  # still waits for the approver
+    replay_approve(item=item, actor=cast.user("approver"))
     alerts_evaluate()
     assert Alert.objects.get().status == AlertStatus.CLOSED
 

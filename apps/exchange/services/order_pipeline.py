@@ -103,22 +103,25 @@ def _map_line(partner, line_number: int, sent: dict) -> dict:
 def order_validate(*, document: dict, writer) -> Verdict:
     """Check each line's price against the ERP-authorised price, as the matrix enforces it."""
     account = CompanyAccount.objects.get(number=document["account"])
-    verdict = Verdict(document=document)
+    decision = ownership_decide_write(
+        entity="order_line", field="unit_price", system=writer, creating=True
+    )
+    verdict = Verdict(document=document, owner=decision.rule.business_owner)
+    if decision.allowed:
+        return verdict
     today = timezone.localdate()
+    products = Product.objects.in_bulk(
+        [line["sku"] for line in document["lines"]], field_name="sku"
+    )
     for line in document["lines"]:
-        decision = ownership_decide_write(
-            entity="order_line", field="unit_price", system=writer, creating=True
-        )
-        verdict.owner = decision.rule.business_owner
-        if decision.allowed or line.get("price_decided_by"):
-            continue
-        _check_price(verdict, line, account, today, document["currency"], decision)
+        # Only a replay sets price_decided_by: the partner schema does not allow the key.
+        if not line.get("price_decided_by"):
+            price = authorised_price(account=account, product=products[line["sku"]], on=today)
+            _check_price(verdict, line, price, document["currency"], decision)
     return verdict
 
 
-def _check_price(verdict: Verdict, line: dict, account, today, currency, decision) -> None:
-    product = Product.objects.get(sku=line["sku"])
-    price = authorised_price(account=account, product=product, on=today)
+def _check_price(verdict: Verdict, line: dict, price, currency, decision) -> None:
     problem = {
         "line_number": line["line_number"],
         "sku": line["sku"],

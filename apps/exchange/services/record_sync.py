@@ -44,6 +44,7 @@ class WritePlan:
     apply: dict = field(default_factory=dict)
     ignored: list[dict] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
+    deciders: dict[str, int] = field(default_factory=dict)  # held field -> business owner pk
 
 
 def record_receive(
@@ -164,13 +165,12 @@ def _plan_field(plan: WritePlan, name: str, value, sent, writer) -> None:
         "owner_system": rule.owner_system.code,
         "business_owner": rule.business_owner.name,
         "escalation_contact": rule.escalates_to,
-        "owner_id": rule.business_owner_id,
         "writer": writer.code,
     }
     if decision.quarantines:
         plan.quarantined.append(refused)
+        plan.deciders[name] = rule.business_owner_id
     else:
-        refused.pop("owner_id")
         plan.ignored.append(refused)
 
 
@@ -247,26 +247,30 @@ def _verdict_message(plan: WritePlan) -> str:
 
 
 def _quarantine_fields(plan: WritePlan, document: dict, flow, subject) -> None:
-    owner = BusinessOwner.objects.get(pk=plan.quarantined[0].pop("owner_id"))
+    """One item per business owner: each decides only the fields the matrix gives them."""
+    by_owner: dict[int, list[dict]] = {}
     for refused in plan.quarantined:
-        refused.pop("owner_id", None)
-    item = quarantine_open(
-        flow=flow,
-        reason_code="ownership_refused",
-        subject_type=plan.spec.name,
-        subject_key=plan.key_text,
-        payload=document,
-        problems=plan.quarantined,
-        owner=owner,
-        message=f"{len(plan.quarantined)} field(s) written by a system that does not own them.",
-    )
-    trace_record(
-        **subject,
-        stage="quarantine",
-        outcome=TraceOutcome.FAILED,
-        message=f"Quarantined for {owner.name}: {item.message}",
-        data={"quarantine_item": item.pk},
-    )
+        by_owner.setdefault(plan.deciders[refused["field"]], []).append(refused)
+    owners = BusinessOwner.objects.in_bulk(list(by_owner))
+    for owner_pk, problems in by_owner.items():
+        owner = owners[owner_pk]
+        item = quarantine_open(
+            flow=flow,
+            reason_code="ownership_refused",
+            subject_type=plan.spec.name,
+            subject_key=plan.key_text,
+            payload=document,
+            problems=problems,
+            owner=owner,
+            message=f"{len(problems)} field(s) written by a system that does not own them.",
+        )
+        trace_record(
+            **subject,
+            stage="quarantine",
+            outcome=TraceOutcome.FAILED,
+            message=f"Quarantined for {owner.name}: {item.message}",
+            data={"quarantine_item": item.pk, "fields": [p["field"] for p in problems]},
+        )
 
 
 def _duplicate_of(plan: WritePlan):
