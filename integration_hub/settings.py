@@ -4,22 +4,68 @@ With nothing set the hub runs on SQLite and an embedded filesystem Celery broker
 needs no server at all.
 """
 
+import logging
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
+
+from apps.core.crypto import fernet_key_derive, fernet_keys_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
+_FLAG_VALUES = {"1": True, "true": True, "yes": True, "on": True}
+_FLAG_VALUES |= {"0": False, "false": False, "no": False, "off": False}
+
+
+def _env_flag(name: str, *, default: bool = False) -> bool:
+    """An on/off variable; a typo stops start-up rather than quietly meaning "off"."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw not in _FLAG_VALUES:
+        raise ImproperlyConfigured(f"{name} must be 1 or 0 (or true/false, on/off), not {raw!r}.")
+    return _FLAG_VALUES[raw]
+
+
+def _env_seconds(name: str, *, default: int) -> int:
+    """A non-negative whole number of seconds; anything else stops start-up naming `name`."""
+    raw = env.str(name, default=str(default)).strip()
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {raw!r}.")
+    return int(raw)
+
+
 # ---------------------------------------------------------------- core
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = _env_flag("DEBUG")
+# Committed on purpose so `make demo` needs no setup; the prefix makes `check --deploy` flag it.
+LOCAL_SECRET_KEY = "django-insecure-local-only-key-change-me-in-production-0123456789"
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG and env.bool("HUB_REQUIRE_SECRET_KEY", default=False):
-        raise ImproperlyConfigured("SECRET_KEY must be set when HUB_REQUIRE_SECRET_KEY is on.")
-    # A fixed key only for local runs; production sets SECRET_KEY (README, "Production").
-    SECRET_KEY = "insecure-local-only-key-change-me-in-production-0123456789"
+if DEBUG and not SECRET_KEY:
+    SECRET_KEY = LOCAL_SECRET_KEY
+# The same bar as Django's deploy check (security.W009), made fatal outside DEBUG: a hub that
+# signs sessions and password resets with a guessable key is worse than one that will not start.
+elif not DEBUG and (
+    SECRET_KEY == LOCAL_SECRET_KEY
+    or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is missing or weak, and DEBUG is off. Set SECRET_KEY to a random value of "
+        f"at least {SECRET_KEY_MIN_LENGTH} characters of your own (not the committed local "
+        f"key, not starting with {SECRET_KEY_INSECURE_PREFIX!r}), e.g. the output of\n"
+        "    python -c 'import secrets; print(secrets.token_urlsafe(64))'\n"
+        "or set DEBUG=1 for a local run on the committed key."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 STATE_DIR = Path(env.str("HUB_STATE_DIR", default=str(BASE_DIR / "var")))
 STATE_DIR.mkdir(parents=True, exist_ok=True)
@@ -38,6 +84,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
+    "axes",
+    "csp",
     "apps.core",
     "apps.systems",
     "apps.ownership",
@@ -57,14 +105,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "apps.api.middleware.ApiTextGuard",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a refused admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "integration_hub.urls"
@@ -84,14 +136,141 @@ TEMPLATES = [
     },
 ]
 
+# ---------------------------------------------------------------- secrets at rest
+# Credentials the hub presents to outside systems are stored encrypted (apps/core/fields.py).
+# Comma-separated Fernet keys, newest first: the first encrypts, all decrypt. To rotate, put a
+# new key first, run `manage.py secrets_rotate`, then drop the old key.
+HUB_FIELD_ENCRYPTION_KEYS = env.list("HUB_FIELD_ENCRYPTION_KEYS", default=[])
+HUB_FIELD_ENCRYPTION_KEYS = [key.strip() for key in HUB_FIELD_ENCRYPTION_KEYS if key.strip()]
+if not HUB_FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "HUB_FIELD_ENCRYPTION_KEYS must be set when DEBUG is off (it encrypts the "
+            "credentials of outside systems); generate a key with: python -c "
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        )
+    # The demo needs nothing set: a key derived from SECRET_KEY, good for local data only.
+    HUB_FIELD_ENCRYPTION_KEYS = [fernet_key_derive(SECRET_KEY)]
+fernet_keys_check(HUB_FIELD_ENCRYPTION_KEYS)
+
+# ---------------------------------------------------------------- security
+# Each TLS-dependent setting is off unless set, so plain HTTP on loopback (the demo, tests)
+# keeps working; README "Running in production" lists the values `check --deploy` wants.
+SECURE_SSL_REDIRECT = _env_flag("SECURE_SSL_REDIRECT")
+# Probes talk plain HTTP to the container, behind the proxy that terminates TLS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = _env_seconds("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_flag("SECURE_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE")
+CSRF_COOKIE_SECURE = _env_flag("CSRF_COOKIE_SECURE")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS entries need a scheme (https://hub.example.com): {_origin!r}."
+        )
+# Only behind a proxy that sets X-Forwarded-Proto itself; otherwise clients could claim HTTPS.
+if _env_flag("HUB_TRUST_X_FORWARDED_PROTO"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Safe everywhere, so always on (Django's defaults, stated so nobody loosens them unseen).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp). Scripts only from our own origin: the Swagger UI uses
+# drf-spectacular's split view so its start-up script is a file, not inline. Styles allow
+# inline because Django's admin, import-export and Swagger UI templates carry <style> blocks
+# and style="" attributes; inline script stays blocked, which is what matters against XSS.
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    # The one inline handler import-export's export form has, its "select all" toggle: the
+    # sha256 of `onSelectToggleChange(event)` (tests/browser/test_csp.py notices a change).
+    "script-src": [SELF, UNSAFE_HASHES, "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+}
+HUB_CSP_REPORT_URI = env.str("HUB_CSP_REPORT_URI", default="")
+if HUB_CSP_REPORT_URI:
+    _CSP_DIRECTIVES["report-uri"] = HUB_CSP_REPORT_URI
+# Report-only: browsers report violations but block nothing (for trying a change safely).
+if _env_flag("HUB_CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
+# ---------------------------------------------------------------- logging
+# One line per event on stderr: JSON for log shippers in production, plain text at a desk.
+HUB_LOG_FORMAT = env.str("HUB_LOG_FORMAT", default="text" if DEBUG else "json").lower()
+if HUB_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"HUB_LOG_FORMAT must be json or text, not {HUB_LOG_FORMAT!r}.")
+HUB_LOG_LEVEL = env.str("HUB_LOG_LEVEL", default="INFO").upper()
+if HUB_LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(
+        f"HUB_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {HUB_LOG_LEVEL!r}."
+    )
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601 in UTC, unlike asctime
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": HUB_LOG_FORMAT,
+        },
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # django.request carries every 500 with its traceback (exc_info).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "apps": {"handlers": ["console"], "level": HUB_LOG_LEVEL, "propagate": False},
+        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
+# The worker logs through LOGGING above (JSON in production) instead of Celery's own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # ---------------------------------------------------------------- database
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{STATE_DIR / 'hub.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The worker, beat and web share one SQLite file in the demo; wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The web server's threads, the worker and beat share one SQLite file in the demo. WAL lets
+    # readers work while one writer writes. IMMEDIATE takes the write lock when a transaction
+    # begins, so writers queue for up to `timeout` seconds: a deferred transaction that reads
+    # first and writes later cannot wait (SQLite answers "database is locked" at once).
+    # synchronous=NORMAL is safe with WAL; a power cut may lose the last commits, not the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------- cache
+# Shared state between processes: the partner API's request counts. Production points it at
+# Redis (one database of its own, e.g. redis://redis:6379/1) so every gunicorn worker counts
+# together; the demo runs one web process, where local memory is enough.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["LOCATION"].startswith(("redis://", "rediss://")):
+    # django-environ picks django-redis when it happens to be installed; we use Django's own.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
 
 # ---------------------------------------------------------------- i18n, time, static
 LANGUAGE_CODE = "en-us"
@@ -129,9 +308,52 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.error_answers_hook",
+    ],
 }
 HUB_MAX_REQUEST_BYTES = env.int("HUB_MAX_REQUEST_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HUB_MAX_REQUEST_BYTES
+
+# ---------------------------------------------------------------- throttling and lockout
+
+
+def _env_count(name: str, *, default: int, minimum: int = 1) -> int:
+    """A whole number of at least `minimum`; anything else stops start-up naming `name`."""
+    raw = env.str(name, default=str(default)).strip()
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number >= {minimum}, not {raw!r}.")
+    return int(raw)
+
+
+# Partner API requests per minute for a partner whose System row sets no limit of its own
+# (`api_requests_per_minute`, editable in the admin). Two a second is far above what a
+# storefront's order capture needs, and stops a runaway client loop within its first minute.
+# Counted per partner in CACHES["default"]; over the limit the API answers 429 + Retry-After.
+HUB_PARTNER_RATE_PER_MINUTE = _env_count("HUB_PARTNER_RATE_PER_MINUTE", default=120)
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["apps.api.throttling.PartnerRateThrottle"]
+
+# Admin logins (django-axes): after HUB_LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for HUB_LOGIN_COOLOFF_MINUTES; each further try
+# restarts the wait. Locking the pair, not the username, keeps an attacker from locking the
+# real admin out. `python manage.py axes_reset` lifts every lockout at once.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+HUB_LOGIN_FAILURE_LIMIT = _env_count("HUB_LOGIN_FAILURE_LIMIT", default=5)
+HUB_LOGIN_COOLOFF_MINUTES = _env_count("HUB_LOGIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = HUB_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=HUB_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# Reverse proxies in front of the hub that append the caller's address to X-Forwarded-For.
+# 0 (the default) trusts no header: the address is the TCP peer's. Set it to the number of
+# proxies you run, never more, or a caller can choose the address it is locked out under.
+HUB_TRUSTED_PROXY_COUNT = _env_count("HUB_TRUSTED_PROXY_COUNT", default=0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_ip.client_ip"
 
 # ---------------------------------------------------------------- celery
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -164,4 +386,7 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 HUB_DELIVERY_TIMEOUT_SECONDS = env.float("HUB_DELIVERY_TIMEOUT_SECONDS", default=10.0)
 # A delivery claimed longer ago than this is taken to belong to a dead worker.
 HUB_DELIVERY_LEASE_SECONDS = env.int("HUB_DELIVERY_LEASE_SECONDS", default=120)
+# An inbound request still "processing" after this long is taken to belong to a dead process:
+# a retry with the same key and body takes the work over (longer than any request may run).
+HUB_INTAKE_LEASE_SECONDS = env.int("HUB_INTAKE_LEASE_SECONDS", default=60)
 HUB_PUBLIC_URL = env.str("HUB_PUBLIC_URL", default="http://127.0.0.1:8000")

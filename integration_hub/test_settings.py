@@ -1,11 +1,17 @@
 """The small test override: sandbox on, tasks in process unless a real worker is under test."""
 
 import os
+import secrets
 import tempfile
 
+# A strong key of its own, in the environment so the processes tests start (a real worker, the
+# demo) inherit it: with DEBUG off the hub refuses to start on a missing or weak key.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
 os.environ.setdefault("HUB_STATE_DIR", tempfile.mkdtemp(prefix="hub-test-"))
 os.environ.setdefault("SANDBOX_ENABLED", "1")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# A fixed key for tests only, in the environment so a real worker started by a test inherits it.
+os.environ.setdefault("HUB_FIELD_ENCRYPTION_KEYS", "C1EvLSi-4-9rOsSHHtoAYpn_8Ka6NsZG0rYFtqUz1Qc=")
 
 from integration_hub.settings import *  # noqa: E402,F403
 from integration_hub.settings import DATABASES, STATE_DIR  # noqa: E402

@@ -5,6 +5,9 @@ from django.views.generic import RedirectView
 
 from apps.operations import views as operations_views
 
+handler404 = "apps.api.errors.not_found_page"
+handler500 = "apps.api.errors.server_error_page"
+
 admin.site.site_header = "Integration Hub"
 admin.site.site_title = "Integration Hub"
 

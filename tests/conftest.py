@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from apps.api.services import partner_token_issue
 from apps.operations.demo_data import seed_demo
@@ -18,6 +19,12 @@ UNREACHABLE = "http://127.0.0.1:9"
 
 def payload(name: str) -> dict:
     return json.loads((PAYLOADS / name).read_text())
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no API request counts left over from another."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

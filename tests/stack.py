@@ -138,7 +138,10 @@ def main(args: list[str]) -> int:
         print(f"real-stack tests on {db} with broker {broker}")
         env = {**os.environ, "DATABASE_URL": db, "HUB_STATE_DIR": str(servers.dir / "state")}
         passes = [
-            ({"CELERY_TASK_ALWAYS_EAGER": "1"}, ["-m", "not realstack and not browser"]),
+            (
+                {"CELERY_TASK_ALWAYS_EAGER": "1"},
+                ["-m", "not realstack and not browser and not sqlite_only"],
+            ),
             ({"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": broker}, ["-m", "realstack"]),
         ]
         for extra, marks in passes:

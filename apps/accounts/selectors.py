@@ -1,12 +1,21 @@
 import re
 
-from apps.accounts.models import CompanyAccount
+from apps.accounts.models import AccountEntitlement, CompanyAccount
 from apps.systems.models import ExternalReference
 
 
 def accounts_visible_to(*, system):
-    """The accounts a partner system is entitled to."""
+    """The accounts a system may see: all for a system of record, else its entitled ones."""
+    if system.sees_every_account():
+        return CompanyAccount.objects.all()
     return CompanyAccount.objects.filter(accountentitlement__system=system)
+
+
+def account_visible_to(*, system, account: CompanyAccount) -> bool:
+    """Whether `system` may see (and so write or reference) the account's records."""
+    if system.sees_every_account():
+        return True
+    return AccountEntitlement.objects.filter(system=system, account=account).exists()
 
 
 def account_for(*, system, number: str) -> CompanyAccount | None:

@@ -1,6 +1,11 @@
+import re
+
 from rest_framework import authentication, exceptions
 
 from apps.api.services import partner_for_token
+
+# Tokens are URL-safe text; anything else is no token of ours, and never reaches the database.
+TOKEN_TEXT = re.compile(r"[A-Za-z0-9_\-.~+/=]{1,200}")
 
 
 class PartnerPrincipal:
@@ -24,6 +29,8 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Token <key>'.")
+        if not TOKEN_TEXT.fullmatch(header[1]):
+            raise exceptions.AuthenticationFailed("Unknown or revoked token.")
         system = partner_for_token(key=header[1])
         if system is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked token.")

@@ -9,12 +9,21 @@ class HubError(Exception):
     code = "hub_error"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.fields = fields or {}
+        # Seconds after which the same request may succeed (sent as Retry-After).
+        self.retry_after = retry_after
 
 
 class ValidationFailed(HubError):
@@ -37,6 +46,12 @@ class Conflict(HubError):
 class PermissionRefused(HubError):
     code = "permission_denied"
     status = 403
+
+
+class DeletionRefused(PermissionRefused):
+    """A row the audit trail stands on was asked to be deleted; nobody may, superusers too."""
+
+    code = "deletion_refused"
 
 
 class InvalidTransition(Conflict):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from apps.core.models import HubModel
+from apps.core.models import HubModel, NeverDeleted
 
 
 class EnvelopeStatus(models.TextChoices):
@@ -11,7 +11,7 @@ class EnvelopeStatus(models.TextChoices):
     REJECTED = "rejected", "Refused with a structured error; kept as received"
 
 
-class Envelope(HubModel):
+class Envelope(NeverDeleted, HubModel):
     """An inbound payload exactly as received, stored before anything else happens."""
 
     partner = models.ForeignKey("systems.System", on_delete=models.PROTECT)
@@ -23,7 +23,10 @@ class Envelope(HubModel):
     status = models.CharField(
         max_length=20, choices=EnvelopeStatus.choices, default=EnvelopeStatus.PROCESSING
     )
-    subject_key = models.CharField(max_length=60, blank=True)
+    subject_key = models.CharField(max_length=200, blank=True)
+    # Whoever holds the lease is processing the payload; a retry may take over once it lapses.
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
@@ -53,20 +56,21 @@ class TraceOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class TraceEvent(models.Model):
+class TraceEvent(NeverDeleted):
     """One step in a business object's life: a stage, an attempt or a human action."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     subject_type = models.CharField(max_length=40)
-    subject_key = models.CharField(max_length=60)
+    subject_key = models.CharField(max_length=200)
     stage = models.CharField(max_length=30)
     outcome = models.CharField(max_length=10, choices=TraceOutcome.choices)
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
     envelope = models.ForeignKey(Envelope, null=True, blank=True, on_delete=models.SET_NULL)
     delivery = models.ForeignKey("Delivery", null=True, blank=True, on_delete=models.SET_NULL)
+    # PROTECT: deleting a person must never erase who did what from the trace.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
 
     class Meta:
@@ -85,13 +89,13 @@ class DeliveryStatus(models.TextChoices):
     DEAD = "dead", "Gave up; a dead letter in the quarantine queue"
 
 
-class Delivery(HubModel):
+class Delivery(NeverDeleted, HubModel):
     """An outbox row: one payload owed to one target system. The database holds work state."""
 
     flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT)
     target_system = models.ForeignKey("systems.System", on_delete=models.PROTECT)
     subject_type = models.CharField(max_length=40)
-    subject_key = models.CharField(max_length=60)
+    subject_key = models.CharField(max_length=200)
     path = models.CharField(max_length=200)
     payload = models.JSONField()
     idempotency_key = models.CharField(max_length=80, unique=True)
@@ -112,7 +116,7 @@ class Delivery(HubModel):
         return f"{self.subject_type} {self.subject_key} → {self.target_system_id}"
 
 
-class DeliveryAttempt(models.Model):
+class DeliveryAttempt(NeverDeleted):
     """One call to the target, with what came back."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.db import models
 
 from apps.core.history import history
-from apps.core.models import HubModel
+from apps.core.models import HubModel, NeverDeleted
 
 
 class DegradedMode(models.TextChoices):
@@ -12,8 +12,12 @@ class DegradedMode(models.TextChoices):
     BLOCK = "block", "Refuse inbound while the target is down"
 
 
-class Flow(HubModel):
+class Flow(NeverDeleted, HubModel):
     """One integration: what moves from where to where, under which policy and owner."""
+
+    deletion_refused = (
+        "{plural} are deactivated, not deleted: envelopes and deliveries refer to them."
+    )
 
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
@@ -37,6 +41,10 @@ class Flow(HubModel):
         max_length=20, choices=DegradedMode.choices, default=DegradedMode.HOLD
     )
     is_paused = models.BooleanField(default=False)
+    # Paused holds deliveries for a while; inactive retires the flow: it takes no new payloads.
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive flows refuse new payloads; their records stay."
+    )
     history = history()
 
     class Meta:

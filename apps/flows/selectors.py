@@ -1,4 +1,4 @@
-from apps.core.errors import HubError
+from apps.core.errors import Conflict, HubError
 from apps.flows.models import Flow
 
 
@@ -7,10 +7,31 @@ class FlowMissing(HubError):
     status = 500
 
 
-def flow_get(*, code: str) -> Flow:
-    """The flow by code, with its systems and owner; a missing flow is a setup error."""
+class FlowInactive(Conflict):
+    """The flow was deactivated on purpose: resending unchanged cannot help until it is back.
+
+    409, not 503: a 5xx tells partners (and our own retry policy) to try again later, but a
+    deactivated flow is a decision, not an outage; the sender should route the work elsewhere.
+    """
+
+    code = "flow_inactive"
+
+
+def flow_get(*, code: str, require_active: bool = True) -> Flow:
+    """The active flow by code, with its systems and owner; a missing flow is a setup error.
+
+    `require_active=False` lets intake store a payload first and refuse it afterwards.
+    """
     flow = Flow.objects.select_related("source_system", "target_system", "owner").filter(code=code)
     found = flow.first()
     if found is None:
         raise FlowMissing(f"Flow {code!r} is not configured; run `manage.py seed_demo`.")
-    return found
+    return flow_require_active(flow=found) if require_active else found
+
+
+def flow_require_active(*, flow: Flow) -> Flow:
+    """The flow itself, or FlowInactive: nothing new enters a deactivated flow."""
+    if not flow.is_active:
+        # Partners read this message; it names the flow, not the people behind it.
+        raise FlowInactive(f"Flow {flow.code!r} is deactivated and takes no new payloads.")
+    return flow

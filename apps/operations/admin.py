@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.core.admin import NeverDeletedAdmin
 from apps.core.errors import HubError
 from apps.exchange.models import Delivery, Envelope
 from apps.exchange.services.replay import replay_approve
@@ -28,7 +29,7 @@ from apps.quarantine.services import (
 
 
 @admin.register(QuarantineItem)
-class QuarantineItemAdmin(admin.ModelAdmin):
+class QuarantineItemAdmin(NeverDeletedAdmin):
     list_display = ["subject", "reason_code", "status", "assigned_owner", "created_at"]
     list_filter = ["status", "reason_code", "flow", "assigned_owner"]
     search_fields = ["subject_key", "message"]
@@ -38,9 +39,6 @@ class QuarantineItemAdmin(admin.ModelAdmin):
         return f"{obj.subject_type} {obj.subject_key}"
 
     def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
     def get_urls(self):
@@ -124,7 +122,7 @@ class QuarantineItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(NeverDeletedAdmin):
     list_display = [
         "kind",
         "subject_type",
@@ -155,7 +153,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Envelope)
-class EnvelopeAdmin(admin.ModelAdmin):
+class EnvelopeAdmin(NeverDeletedAdmin):
     list_display = [
         "pk",
         "partner",
@@ -191,7 +189,7 @@ class EnvelopeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(NeverDeletedAdmin):
     list_display = [
         "pk",
         "subject_type",

@@ -1,6 +1,6 @@
 from django.db import models
 
-from apps.core.models import HubModel
+from apps.core.models import HubModel, NeverDeleted
 
 
 class AlertStatus(models.TextChoices):
@@ -8,12 +8,12 @@ class AlertStatus(models.TextChoices):
     CLOSED = "closed", "The cause is gone (item resolved or discarded)"
 
 
-class Alert(HubModel):
+class Alert(NeverDeleted, HubModel):
     """Something a named person must act on, with the runbook that says how."""
 
     kind = models.CharField(max_length=40)
     subject_type = models.CharField(max_length=40)
-    subject_key = models.CharField(max_length=60)
+    subject_key = models.CharField(max_length=200)
     quarantine_item = models.OneToOneField(
         "quarantine.QuarantineItem", null=True, blank=True, on_delete=models.CASCADE
     )

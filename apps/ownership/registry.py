@@ -20,6 +20,10 @@ class EntitySpec:
     refs: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Fields the hub sets to the writing system on create (who authorised this price).
     stamps: tuple[str, ...] = ()
+    # Dotted path from a record to the company account it belongs to ("" for the account
+    # itself, None when the entity belongs to no account): a partner sees and writes only
+    # the records of accounts it is entitled to.
+    account_path: str | None = None
 
 
 ACCOUNT = ("accounts.CompanyAccount", "number")
@@ -34,6 +38,7 @@ ENTITIES: dict[str, EntitySpec] = {
             "accounts.CompanyAccount",
             ("number",),
             ("name", "status", "tax_id", "duns", "postal_code", "country"),
+            account_path="",
         ),
         EntitySpec(
             "account_hierarchy",
@@ -41,6 +46,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("parent",),
             refs={"parent": ACCOUNT},
+            account_path="",
         ),
         EntitySpec(
             "account_site",
@@ -48,17 +54,30 @@ ENTITIES: dict[str, EntitySpec] = {
             ("code",),
             ("account", "kind", "name", "line1", "city", "postal_code", "country"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
-            "buyer", "accounts.Buyer", ("email",), ("account", "name"), refs={"account": ACCOUNT}
+            "buyer",
+            "accounts.Buyer",
+            ("email",),
+            ("account", "name"),
+            refs={"account": ACCOUNT},
+            account_path="account",
         ),
-        EntitySpec("buyer_role", "accounts.Buyer", ("email",), ("role", "spending_limit")),
+        EntitySpec(
+            "buyer_role",
+            "accounts.Buyer",
+            ("email",),
+            ("role", "spending_limit"),
+            account_path="account",
+        ),
         EntitySpec(
             "credit_limit",
             "accounts.CreditLimit",
             ("account",),
             ("limit", "currency", "hold", "hold_kind"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
             "tax_exemption",
@@ -66,6 +85,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("certificate",),
             ("account", "jurisdiction", "expires_on"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
             "catalog_entitlement",
@@ -73,6 +93,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("account", "product"),
             ("allowed",),
             refs={"account": ACCOUNT, "product": PRODUCT},
+            account_path="account",
         ),
         EntitySpec(
             "approval_rule",
@@ -80,6 +101,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("code",),
             ("account", "min_amount", "max_amount", "approver_role"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
             "contract",
@@ -87,6 +109,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("account", "starts_on", "ends_on", "status"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
             "price_list",
@@ -94,6 +117,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("code",),
             ("name", "currency", "account"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
             "contract_price",
@@ -102,6 +126,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("unit_price", "currency", "uom", "valid_to", "min_quantity", "contract_number"),
             refs={"account": ACCOUNT, "product": PRODUCT},
             stamps=("authorised_by",),
+            account_path="account",
         ),
         EntitySpec(
             "product",
@@ -122,6 +147,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("account", "buyer_email", "lines", "status"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
         EntitySpec(
             "quote",
@@ -129,14 +155,18 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("account", "lines", "total", "currency", "valid_until", "status"),
             refs={"account": ACCOUNT},
+            account_path="account",
         ),
-        EntitySpec("order", "orders.Order", ("number",), ("po_number", "status")),
+        EntitySpec(
+            "order", "orders.Order", ("number",), ("po_number", "status"), account_path="account"
+        ),
         EntitySpec(
             "order_line",
             "orders.OrderLine",
             ("order", "line_number"),
             ("quantity", "unit_price"),
             refs={"order": ORDER},
+            account_path="order.account",
         ),
         EntitySpec(
             "blanket_order",
@@ -144,6 +174,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("account", "product", "total_quantity", "unit_price", "valid_to"),
             refs={"account": ACCOUNT, "product": PRODUCT},
+            account_path="account",
         ),
         EntitySpec(
             "order_release",
@@ -151,6 +182,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("blanket", "quantity", "requested_date", "status"),
             refs={"blanket": ("orders.BlanketOrder", "number")},
+            account_path="blanket.account",
         ),
         EntitySpec(
             "payment",
@@ -158,6 +190,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("reference",),
             ("order", "amount", "currency", "status", "method"),
             refs={"order": ORDER},
+            account_path="order.account",
         ),
         EntitySpec(
             "shipment",
@@ -165,6 +198,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("order", "carrier", "tracking_number", "shipped_at", "status", "lines"),
             refs={"order": ORDER},
+            account_path="order.account",
         ),
         EntitySpec(
             "invoice",
@@ -172,6 +206,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("order", "amount", "currency", "due_date", "status"),
             refs={"order": ORDER},
+            account_path="order.account",
         ),
         EntitySpec(
             "return",
@@ -179,6 +214,7 @@ ENTITIES: dict[str, EntitySpec] = {
             ("number",),
             ("order", "lines", "reason", "status"),
             refs={"order": ORDER},
+            account_path="order.account",
         ),
         EntitySpec(
             "refund",
@@ -186,9 +222,15 @@ ENTITIES: dict[str, EntitySpec] = {
             ("reference",),
             ("return_request", "amount", "currency", "status"),
             refs={"return_request": ("fulfillment.ReturnRequest", "number")},
+            account_path="return_request.order.account",
         ),
     ]
 }
+
+
+def account_paths() -> dict[str, str | None]:
+    """Model label to its path to the owning account, for checking references by scope."""
+    return {spec.model: spec.account_path for spec in ENTITIES.values()}
 
 
 def entity_fields() -> list[tuple[str, str]]:

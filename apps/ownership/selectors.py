@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from apps.ownership.models import FieldOwnership
@@ -21,6 +21,14 @@ def ownership_matrix() -> QuerySet[FieldOwnership]:
         .prefetch_related("may_create", "may_update", "consumers")
         .order_by("entity", "field")
     )
+
+
+def ownership_entities_of(*, system: System) -> set[str]:
+    """Entities in which the matrix gives `system` any role (owner, writer or consumer)."""
+    roles = (
+        Q(owner_system=system) | Q(may_create=system) | Q(may_update=system) | Q(consumers=system)
+    )
+    return set(FieldOwnership.objects.filter(roles).values_list("entity", flat=True).distinct())
 
 
 def ownership_matrix_gaps() -> list[tuple[str, str]]:

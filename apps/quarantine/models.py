@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.core.history import history
-from apps.core.models import HubModel
+from apps.core.models import HubModel, NeverDeleted
 
 
 class QuarantineStatus(models.TextChoices):
@@ -12,14 +12,14 @@ class QuarantineStatus(models.TextChoices):
     DISCARDED = "discarded", "Closed without replay by its owner"
 
 
-class QuarantineItem(HubModel):
+class QuarantineItem(NeverDeleted, HubModel):
     """A record the pipeline would not apply, waiting for a person who owns the decision."""
 
     flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT)
     reason_code = models.CharField(max_length=60)
     message = models.TextField()
     subject_type = models.CharField(max_length=40, help_text="e.g. order")
-    subject_key = models.CharField(max_length=60, help_text="e.g. the order number")
+    subject_key = models.CharField(max_length=200, help_text="e.g. the order number")
     payload = models.JSONField(help_text="The canonical document as the pipeline mapped it.")
     problems = models.JSONField(default=list)
     corrected_payload = models.JSONField(null=True, blank=True)
@@ -56,7 +56,7 @@ class QuarantineItem(HubModel):
         return user.is_superuser or self.assigned_owner.user_id == user.pk
 
 
-class QuarantineAction(HubModel):
+class QuarantineAction(NeverDeleted, HubModel):
     """A human decision on an item: correction, approval, refusal, with the reason given."""
 
     item = models.ForeignKey(QuarantineItem, on_delete=models.CASCADE, related_name="actions")

@@ -1,7 +1,10 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
+from apps.core.fields import EncryptedTextField
 from apps.core.history import history
-from apps.core.models import HubModel
+from apps.core.models import HubModel, NeverDeleted
 
 
 class SystemKind(models.TextChoices):
@@ -16,14 +19,33 @@ class SystemKind(models.TextChoices):
     PROCUREMENT = "procurement", "Procurement system (punchout)"
 
 
+# Systems of record answer for every account (the ERP prices them all); partners such as a
+# storefront or marketplace see only the accounts they are entitled to.
+SYSTEMS_OF_RECORD = {
+    SystemKind.ERP,
+    SystemKind.PIM,
+    SystemKind.WMS,
+    SystemKind.CRM,
+    SystemKind.GATEWAY,
+}
+
+
 class Environment(models.TextChoices):
     PRODUCTION = "production", "Production"
     TEST = "test", "Test"
     SANDBOX = "sandbox", "Sandbox (simulated)"
 
 
-class System(HubModel):
+# Tokens shorter than this are shown only as "set", never by their last characters.
+HINT_MIN_LENGTH = 16
+
+
+class System(NeverDeleted, HubModel):
     """An outside system the hub talks to, and how to reach it."""
+
+    deletion_refused = (
+        "Systems are deactivated, not deleted: envelopes, deliveries and the trace name them."
+    )
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
@@ -32,18 +54,44 @@ class System(HubModel):
         max_length=20, choices=Environment.choices, default=Environment.SANDBOX
     )
     base_url = models.URLField(blank=True, help_text="Where the hub calls this system.")
-    auth_token = models.CharField(
-        max_length=200, blank=True, help_text="Bearer token the hub presents to this system."
+    auth_token = EncryptedTextField(
+        blank=True, help_text="Bearer token the hub presents to this system; stored encrypted."
     )
     timeout_seconds = models.FloatField(default=10.0)
     is_active = models.BooleanField(default=True)
-    history = history()
+    api_requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Partner API requests allowed per minute; blank uses the hub's default "
+        "(HUB_PARTNER_RATE_PER_MINUTE). To stop a partner, deactivate it instead.",
+    )
+    # The token stays out of history: its pages and diffs would show it in full. Credential
+    # changes are recorded as a history reason instead (systems.services).
+    history = history(excluded_fields=["auth_token"])
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.code
+
+    def credential_hint(self) -> str:
+        """What may be shown of the token: whether it is set, and its last 4 if it is long."""
+        if not self.auth_token:
+            return "not set"
+        # A short token would be mostly given away by its tail.
+        if len(self.auth_token) < HINT_MIN_LENGTH:
+            return "set"
+        return f"set (…{self.auth_token[-4:]})"
+
+    def api_rate_per_minute(self) -> int:
+        """The partner API requests this system may make per minute."""
+        return self.api_requests_per_minute or settings.HUB_PARTNER_RATE_PER_MINUTE
+
+    def sees_every_account(self) -> bool:
+        """A system of record sees all accounts; a partner only those it is entitled to."""
+        return self.kind in SYSTEMS_OF_RECORD
 
 
 class ExternalReference(HubModel):

@@ -13,3 +13,32 @@ def test_docs_page_serves_its_assets_locally(client):
     page = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn" not in page.lower()
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_error_answers_with_the_error_body(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            expected = {"400", "401", "429", "500"}
+            if "{" in path:
+                expected.add("404")
+            if method == "post":
+                expected |= {"409", "413"}
+            assert expected <= set(answers), (method, path, sorted(answers))
+            for status in expected:
+                body = answers[status]["content"]["application/json"]["schema"]
+                assert body == {"$ref": "#/components/schemas/Error"}
+            assert "Retry-After" in answers["429"]["headers"]
+
+
+@pytest.mark.django_db
+def test_idempotency_key_is_documented_as_required_and_non_empty(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path in ("/api/v1/orders/", "/api/v1/records/{entity}/"):
+        [header] = [p for p in schema["paths"][path]["post"]["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and header["required"] is True
+        assert header["schema"]["minLength"] == 1 and header["schema"]["maxLength"] == 200
+        assert "409" in schema["paths"][path]["post"]["responses"]

@@ -8,6 +8,7 @@ from apps.catalog.models import InventoryLevel, SkuRule
 from apps.core.errors import ValidationFailed
 from apps.exchange.services.replay import replay_approve
 from apps.orders.models import OrderLine
+from apps.ownership.models import FieldOwnership
 from apps.quarantine.models import QuarantineItem, QuarantineStatus
 from apps.quarantine.services import (
     quarantine_decide_same_company,
@@ -143,6 +144,10 @@ def test_unknown_entity_is_404_and_unknown_field_400(world):
 
 
 def test_fields_of_different_deciders_go_to_each_owner_separately(world, cast):
+    # The WMS reads order lines (so they are in its scope) but owns neither field.
+    wms = System.objects.get(code="wms")
+    for rule in FieldOwnership.objects.filter(entity="order_line"):
+        rule.consumers.add(wms)
     key = {"order": world.order, "line_number": 1}
     response = world.write("wms", "order_line", key, {"quantity": "1", "unit_price": "0.01"})
     assert response.status_code == 202

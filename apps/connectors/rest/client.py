@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import requests
@@ -38,6 +39,7 @@ def _classify(system, response: requests.Response) -> RestResponse:
         body = response.json() if response.content else {}
     except ValueError:
         body = {"raw": response.text[:2000]}
+    body = _without_token(system, body)
     if response.status_code < 300:
         return RestResponse(response.status_code, body)
     retryable = response.status_code in RETRYABLE_STATUSES
@@ -48,3 +50,12 @@ def _classify(system, response: requests.Response) -> RestResponse:
         status_code=response.status_code,
         code=code,
     )
+
+
+def _without_token(system, body):
+    # Some systems echo the request's headers back in their answers; what they answer ends up
+    # in the trace, the delivery row and error messages, where our token must never be.
+    if not system.auth_token:
+        return body
+    encoded = json.dumps(system.auth_token)[1:-1]
+    return json.loads(json.dumps(body).replace(encoded, "[redacted]"))

@@ -59,6 +59,8 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Delive
         status__in=DUE_STATUSES,
         next_attempt_at__lte=now,
         flow__is_paused=False,
+        # A deactivated target holds its deliveries; they drain, attempts intact, on return.
+        target_system__is_active=True,
     ).update(status=DeliveryStatus.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return None
@@ -171,7 +173,10 @@ def deliveries_sweep(*, now: datetime | None = None) -> int:
     )
     due = list(
         Delivery.objects.filter(
-            status__in=DUE_STATUSES, next_attempt_at__lte=now, flow__is_paused=False
+            status__in=DUE_STATUSES,
+            next_attempt_at__lte=now,
+            flow__is_paused=False,
+            target_system__is_active=True,
         ).select_related("flow")
     )
     with transaction.atomic():

@@ -1,17 +1,33 @@
-"""Every inbound payload: stored as received, deduplicated by partner key, answered once."""
+"""Every inbound payload: stored as received, deduplicated by partner key, answered once.
+
+The envelope row is written before anything can fail, so nothing a partner sends is lost.
+While a request works on it, the envelope holds a lease; a process killed mid-request leaves
+the lease to lapse, and the next retry with the same key and body takes the work over. The
+work and the envelope's answer commit in one transaction, conditional on still holding the
+lease, so a taken-over request can never apply its payload twice.
+"""
 
 from __future__ import annotations
 
-import json
+import math
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.core.errors import Conflict, HubError, ValidationFailed
 from apps.core.hashing import canonical_json_hash, content_hash
+from apps.core.json_input import json_parse, text_storable
 from apps.exchange.models import Envelope, EnvelopeStatus, TraceOutcome
 from apps.exchange.services.trace import trace_record
+
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
+CONTENT_TYPE_CHARACTERS = Envelope._meta.get_field("content_type").max_length
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,17 @@ class IntakeAnswer:
     status: int
     body: dict
     subject_key: str = ""
+
+
+class IntakeFailed(HubError):
+    """The hub itself failed on a stored payload; the partner may retry, nothing is lost."""
+
+    code = "internal_error"
+    status = 500
+
+
+class _LeaseLost(Exception):
+    """Another request took this envelope over; its answer stands, ours is rolled back."""
 
 
 def envelope_receive(
@@ -33,108 +60,228 @@ def envelope_receive(
     process: Callable[[Envelope], IntakeAnswer],
 ) -> IntakeAnswer:
     """Store the payload, then run `process` on it exactly once per idempotency key."""
-    envelope, earlier = _envelope_store(flow, partner, idempotency_key, raw, content_type)
+    key_problem = _key_problem(idempotency_key)
+    key = "" if key_problem else idempotency_key
+    try:
+        envelope, earlier = _envelope_claim(flow, partner, key, raw, content_type)
+    except Conflict as exc:
+        _keep_refused(flow, partner, key, raw, content_type, exc)
     if earlier is not None:
         return earlier
-    if not idempotency_key:
-        _reject(
-            envelope,
-            ValidationFailed(
-                "Send an Idempotency-Key header so a retried request is never applied twice.",
-                code="idempotency_key_required",
-                fields={"Idempotency-Key": ["This header is required."]},
-            ),
+    if key_problem:
+        _reject(envelope, key_problem)
+    return _envelope_process(envelope, process)
+
+
+def json_document(raw: bytes):
+    """Bytes to JSON under the hub's input limits, or a structured 400."""
+    return json_parse(raw)
+
+
+def _storable_content_type(content_type: str) -> str:
+    # Header metadata, kept for reading: cut to its column, characters no database takes replaced.
+    return text_storable(content_type)[:CONTENT_TYPE_CHARACTERS]
+
+
+def _key_problem(key: str) -> ValidationFailed | None:
+    if not key:
+        return ValidationFailed(
+            "Send an Idempotency-Key header so a retried request is never applied twice.",
+            code="idempotency_key_required",
+            fields={"Idempotency-Key": ["This header is required."]},
         )
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        return ValidationFailed(
+            "The Idempotency-Key header must be 1 to 200 printable ASCII characters.",
+            code="idempotency_key_invalid",
+            fields={"Idempotency-Key": ["1 to 200 printable ASCII characters."]},
+        )
+    return None
+
+
+def _envelope_process(envelope: Envelope, process) -> IntakeAnswer:
     try:
-        answer = process(envelope)
+        with transaction.atomic():
+            answer = process(envelope)
+            _accept(envelope, answer)
+    except _LeaseLost:
+        return _holder_answer(envelope)
     except HubError as exc:
         _reject(envelope, exc)
-    except Exception:
-        # A bug must not pin the key as "in progress" forever; the raw payload stays kept.
-        Envelope.objects.filter(pk=envelope.pk).update(
-            status=EnvelopeStatus.REJECTED, response_status=500, error_code="internal_error"
-        )
-        raise
-    Envelope.objects.filter(pk=envelope.pk).update(
-        status=EnvelopeStatus.ACCEPTED,
-        response_status=answer.status,
-        response_body=answer.body,
-        subject_key=answer.subject_key,
-    )
+    except Exception as exc:
+        _fail(envelope, exc)
+        raise IntakeFailed(
+            f"The hub failed while processing this request. The payload is kept "
+            f"(envelope {envelope.pk}) and the error is logged; retrying is safe.",
+        ) from exc
     return answer
 
 
 def _body_hash(raw: bytes) -> str:
     # Key order and whitespace differ between HTTP clients; the same JSON is the same body.
     try:
-        return canonical_json_hash(json.loads(raw))
-    except (UnicodeDecodeError, ValueError):
+        return canonical_json_hash(json_parse(raw))
+    except ValidationFailed:
         return content_hash(raw)
 
 
-def _envelope_store(flow, partner, key, raw, content_type):
+def _lease() -> tuple[str, object]:
+    expires = timezone.now() + timedelta(seconds=settings.HUB_INTAKE_LEASE_SECONDS)
+    return uuid.uuid4().hex, expires
+
+
+def _keep_refused(flow, partner, key, raw, content_type, exc: Conflict):
+    # Even a request refused for its key is kept as received: nothing a partner sends is lost.
+    envelope = Envelope.objects.create(
+        partner=partner,
+        flow=flow,
+        idempotency_key=key,
+        body_hash=_body_hash(raw),
+        raw=raw,
+        content_type=_storable_content_type(content_type),
+        status=EnvelopeStatus.REJECTED,
+        response_status=exc.status,
+        error_code=exc.code,
+    )
+    _trace_refusal(envelope, "reject", exc.message, {"code": exc.code})
+    raise exc
+
+
+def _envelope_claim(flow, partner, key, raw, content_type):
+    """(envelope to process, None) or (None, the earlier answer); raises 409 when in doubt."""
     body_hash = _body_hash(raw)
-    if key:
-        earlier = _earlier_answer(flow, partner, key, body_hash)
-        if earlier is not None:
-            return None, earlier
-    try:
-        with transaction.atomic():
-            envelope = Envelope.objects.create(
-                partner=partner,
-                flow=flow,
-                idempotency_key=key,
-                body_hash=body_hash,
-                raw=raw,
-                content_type=content_type,
-            )
-    except IntegrityError:
-        # Another request with this key won the race; answer as its repeat.
-        return None, _earlier_answer(flow, partner, key, body_hash)
-    return envelope, None
+    for _ in range(3):
+        if key and (live := _live_envelope(flow, partner, key)) is not None:
+            return _repeat_or_takeover(live, body_hash)
+        token, expires = _lease()
+        try:
+            with transaction.atomic():
+                envelope = Envelope.objects.create(
+                    partner=partner,
+                    flow=flow,
+                    idempotency_key=key,
+                    body_hash=body_hash,
+                    raw=raw,
+                    content_type=_storable_content_type(content_type),
+                    lease_token=token,
+                    lease_expires_at=expires,
+                )
+        except IntegrityError:
+            continue  # another request with this key won the race; answer as its repeat
+        return envelope, None
+    raise Conflict(
+        "A request with this Idempotency-Key is being processed; retry shortly.",
+        code="idempotency_key_in_progress",
+        retry_after=1,
+    )
 
 
-def _earlier_answer(flow, partner, key, body_hash) -> IntakeAnswer | None:
-    live = Envelope.objects.filter(
+def _live_envelope(flow, partner, key) -> Envelope | None:
+    return Envelope.objects.filter(
         partner=partner,
         flow=flow,
         idempotency_key=key,
         status__in=[EnvelopeStatus.PROCESSING, EnvelopeStatus.ACCEPTED],
     ).first()
-    if live is None:
-        return None
+
+
+def _repeat_or_takeover(live: Envelope, body_hash: str):
     if live.body_hash != body_hash:
         raise Conflict(
             "This Idempotency-Key was already used with a different body.",
             code="idempotency_key_reused",
         )
-    if live.status == EnvelopeStatus.PROCESSING:
-        raise Conflict(
-            "A request with this Idempotency-Key is still being processed; retry shortly.",
-            code="idempotency_key_in_progress",
-        )
-    return IntakeAnswer(live.response_status, live.response_body, live.subject_key)
+    if live.status == EnvelopeStatus.ACCEPTED:
+        return None, _answer_of(live)
+    now = timezone.now()
+    if live.lease_expires_at and live.lease_expires_at > now:
+        raise _in_progress(live.lease_expires_at - now)
+    token, expires = _lease()
+    taken = Envelope.objects.filter(
+        pk=live.pk, status=EnvelopeStatus.PROCESSING, lease_token=live.lease_token
+    ).update(lease_token=token, lease_expires_at=expires)
+    if not taken:
+        raise _in_progress(timedelta(seconds=1))  # another retry took it over first
+    live.lease_token, live.lease_expires_at = token, expires
+    trace_record(
+        subject_type="envelope",
+        subject_key=str(live.pk),
+        stage="takeover",
+        outcome=TraceOutcome.NOTE,
+        message="The request handling this payload stopped before answering; "
+        "a retry with the same key took the work over.",
+        envelope=live,
+    )
+    return live, None
+
+
+def _in_progress(left: timedelta) -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        code="idempotency_key_in_progress",
+        retry_after=max(1, math.ceil(left.total_seconds())),
+    )
+
+
+def _answer_of(envelope: Envelope) -> IntakeAnswer:
+    return IntakeAnswer(envelope.response_status, envelope.response_body, envelope.subject_key)
+
+
+def _holder_answer(envelope: Envelope) -> IntakeAnswer:
+    current = Envelope.objects.get(pk=envelope.pk)
+    if current.status == EnvelopeStatus.ACCEPTED:
+        return _answer_of(current)
+    raise _in_progress(timedelta(seconds=1))
+
+
+def _mine(envelope: Envelope):
+    return Envelope.objects.filter(
+        pk=envelope.pk, status=EnvelopeStatus.PROCESSING, lease_token=envelope.lease_token
+    )
+
+
+def _accept(envelope: Envelope, answer: IntakeAnswer) -> None:
+    accepted = _mine(envelope).update(
+        status=EnvelopeStatus.ACCEPTED,
+        response_status=answer.status,
+        response_body=answer.body,
+        subject_key=answer.subject_key,
+        lease_expires_at=None,
+    )
+    if not accepted:
+        raise _LeaseLost
 
 
 def _reject(envelope: Envelope, exc: HubError):
-    Envelope.objects.filter(pk=envelope.pk).update(
-        status=EnvelopeStatus.REJECTED, response_status=exc.status, error_code=exc.code
-    )
-    trace_record(
-        subject_type="envelope",
-        subject_key=str(envelope.pk),
-        stage="reject",
-        outcome=TraceOutcome.FAILED,
-        message=exc.message,
-        envelope=envelope,
-        data={"code": exc.code, "fields": exc.fields},
-    )
+    _close(envelope, exc.status, exc.code)
+    _trace_refusal(envelope, "reject", exc.message, {"code": exc.code, "fields": exc.fields})
     raise exc
 
 
-def json_document(raw: bytes):
-    """Bytes to JSON, or a structured 400."""
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"The body is not valid JSON: {exc}", code="malformed_json") from exc
+def _fail(envelope: Envelope, exc: Exception) -> None:
+    # A bug must not pin the key as "in progress" forever; the raw payload stays kept.
+    _close(envelope, 500, IntakeFailed.code)
+    name = type(exc).__name__
+    message = f"The hub failed while processing this payload ({name}); the traceback is logged."
+    _trace_refusal(envelope, "fail", message, {"exception": name})
+
+
+def _close(envelope: Envelope, status: int, code: str) -> None:
+    _mine(envelope).update(
+        status=EnvelopeStatus.REJECTED,
+        response_status=status,
+        error_code=code,
+        lease_expires_at=None,
+    )
+
+
+def _trace_refusal(envelope: Envelope, stage: str, message: str, data: dict) -> None:
+    trace_record(
+        subject_type="envelope",
+        subject_key=str(envelope.pk),
+        stage=stage,
+        outcome=TraceOutcome.FAILED,
+        message=message,
+        envelope=envelope,
+        data=data,
+    )

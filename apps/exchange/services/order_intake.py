@@ -13,7 +13,7 @@ from apps.exchange.services.delivery import delivery_schedule
 from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive
 from apps.exchange.services.order_pipeline import order_map, order_parse, order_validate
 from apps.exchange.services.trace import trace_record
-from apps.flows.selectors import flow_get
+from apps.flows.selectors import flow_get, flow_require_active
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_create
 from apps.quarantine.services import quarantine_open
@@ -30,9 +30,11 @@ def order_receive(
     render: Callable[[Order], dict],
 ) -> IntakeAnswer:
     """Store the payload as received, then run it through the pipeline exactly once per key."""
-    flow = flow_get(code=ORDER_FLOW)
+    # An inactive flow still stores the payload first; it is then refused with the reason.
+    flow = flow_get(code=ORDER_FLOW, require_active=False)
 
     def process(envelope) -> IntakeAnswer:
+        flow_require_active(flow=flow)
         order = _order_process(envelope, flow, partner)
         return IntakeAnswer(201, render(order), order.number)
 

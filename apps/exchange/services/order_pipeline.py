@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import AccountStatus, CompanyAccount
@@ -14,6 +15,7 @@ from apps.catalog.selectors import product_for, unit_conversion_for
 from apps.core.errors import ValidationFailed
 from apps.exchange.services.envelopes import json_document
 from apps.flows.schemas import schema_check
+from apps.orders.models import OrderLine
 from apps.ownership.services import ownership_decide_write
 from apps.pricing.selectors import authorised_price
 
@@ -88,6 +90,7 @@ def _map_line(partner, line_number: int, sent: dict) -> dict:
     if quantity <= 0:
         raise ValidationFailed("Quantity must be more than zero.")
     unit_price = (Decimal(sent["unit_price"]) / factor).quantize(FOUR_PLACES, ROUND_HALF_UP)
+    _check_columns(quantity=quantity, unit_price=unit_price)
     return {
         "line_number": line_number,
         "sku": product.sku,
@@ -98,6 +101,18 @@ def _map_line(partner, line_number: int, sent: dict) -> dict:
         "ship_to": sent.get("ship_to") or {},
         "blanket": sent.get("blanket", ""),
     }
+
+
+def _check_columns(**values: Decimal) -> None:
+    # A unit factor can push a schema-valid quantity past what the column holds; say so
+    # here, the same on every database, instead of failing at the insert.
+    for name, value in values.items():
+        try:
+            OrderLine._meta.get_field(name).clean(value, None)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                f"{name} {value} in canonical units does not fit: {' '.join(exc.messages)}"
+            ) from exc
 
 
 def order_validate(*, document: dict, writer) -> Verdict:

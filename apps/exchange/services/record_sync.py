@@ -3,6 +3,11 @@
 A document is {"key": {...}, "fields": {...}, "external_id": "..."}. Each field the sender
 does not own is either ignored (the owner's value stands, noted on the trace) or quarantined
 for the field's business owner, as the matrix says.
+
+A system writes only within its scope: entities the matrix gives it a role in, and records
+of accounts it may see. Outside it, a record answers exactly as one that does not exist
+(404, nothing queued for a person), and references to it are unknown; an answer never
+carries another system's value.
 """
 
 from __future__ import annotations
@@ -15,20 +20,22 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from apps.accounts.selectors import account_duplicate_of, account_for
+from apps.accounts.selectors import account_duplicate_of, account_for, account_visible_to
 from apps.catalog.selectors import product_for
 from apps.core.errors import NotFound, ValidationFailed
 from apps.exchange.models import TraceOutcome
 from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive, json_document
 from apps.exchange.services.trace import trace_record
-from apps.flows.selectors import flow_get
+from apps.flows.selectors import flow_get, flow_require_active
 from apps.ownership.models import BusinessOwner
-from apps.ownership.registry import ENTITIES, EntitySpec
+from apps.ownership.registry import ENTITIES, EntitySpec, account_paths
+from apps.ownership.selectors import ownership_entities_of
 from apps.ownership.services import ownership_decide_write, ownership_rule
 from apps.quarantine.services import quarantine_open
 from apps.systems.models import ExternalReference
 
 RECORD_FLOW = "record-sync"
+EXTERNAL_ID_CHARACTERS = ExternalReference._meta.get_field("external_id").max_length
 
 
 @dataclass
@@ -51,9 +58,10 @@ def record_receive(
     *, partner, entity: str, idempotency_key: str, raw: bytes, content_type: str
 ) -> IntakeAnswer:
     """Receive one record write from a partner system; answers what happened to each field."""
-    flow = flow_get(code=RECORD_FLOW)
+    flow = flow_get(code=RECORD_FLOW, require_active=False)
 
     def process(envelope) -> IntakeAnswer:
+        flow_require_active(flow=flow)
         document = json_document(raw)
         plan = record_plan(entity=entity, document=document, writer=partner)
         return _record_apply(plan, document, partner, flow, envelope)
@@ -68,19 +76,26 @@ def record_receive(
     )
 
 
-def _spec(entity: str) -> EntitySpec:
-    if entity not in ENTITIES:
-        raise NotFound(f"No canonical entity {entity!r}.", code="unknown_entity")
+def _spec(entity: str, writer) -> EntitySpec:
+    if entity not in ENTITIES or entity not in ownership_entities_of(system=writer):
+        raise NotFound(f"No entity {entity[:60]!r} that you may write.", code="not_found")
     return ENTITIES[entity]
+
+
+def _not_found(spec: EntitySpec, key: dict) -> NotFound:
+    # One answer for "absent" and "not yours", so a probe learns nothing about other partners.
+    return NotFound(f"No {spec.name} {_key_text(key)[:200]} that you may write.", code="not_found")
 
 
 def record_plan(*, entity: str, document, writer) -> WritePlan:
     """Decide, field by field, what the matrix lets `writer` change; writes nothing."""
-    spec = _spec(entity)
+    spec = _spec(entity, writer)
     key, fields = _shape(spec, document)
-    resolved_key = {name: resolve_value(spec, name, value, writer) for name, value in key.items()}
+    resolved_key = _resolved_key(spec, key, writer)
     model = apps.get_model(spec.model)
     instance = model.objects.filter(**resolved_key).first()
+    if instance is not None and not in_scope(instance, spec.account_path, writer):
+        raise _not_found(spec, key)
     plan = WritePlan(
         spec=spec,
         key=resolved_key,
@@ -91,7 +106,31 @@ def record_plan(*, entity: str, document, writer) -> WritePlan:
     )
     for name, sent in fields.items():
         _plan_field(plan, name, resolve_value(spec, name, sent, writer), sent, writer)
+    if plan.creating and not plan.apply:
+        raise _not_found(spec, key)  # it may not create the record: nothing to hold for anyone
     return plan
+
+
+def _resolved_key(spec: EntitySpec, key: dict, writer) -> dict:
+    # A key naming an account (or order) the writer cannot see names no record it may write.
+    try:
+        return {name: resolve_value(spec, name, value, writer) for name, value in key.items()}
+    except ValidationFailed as exc:
+        paths = account_paths()
+        scoped = {name for name, (label, _) in spec.refs.items() if paths.get(label) is not None}
+        if set(exc.fields) & scoped:
+            raise _not_found(spec, key) from exc
+        raise
+
+
+def in_scope(instance, account_path: str | None, system) -> bool:
+    """Whether the record belongs to an account `system` may see (or to no account)."""
+    if account_path is None:
+        return True
+    account = instance
+    for step in filter(None, account_path.split(".")):
+        account = getattr(account, step, None)
+    return account is None or account_visible_to(system=system, account=account)
 
 
 def _shape(spec: EntitySpec, document) -> tuple[dict, dict]:
@@ -107,7 +146,10 @@ def _shape(spec: EntitySpec, document) -> tuple[dict, dict]:
         errors["key"] = [f"{spec.name} is identified by {', '.join(spec.key)}."]
     unknown = sorted(set(fields) - set(spec.fields))
     if unknown:
-        errors["fields"] = [f"Not fields of {spec.name}: {', '.join(unknown)}."]
+        errors["fields"] = [f"Not fields of {spec.name}: {', '.join(unknown)[:500]}."]
+    external_id = document.get("external_id", "")
+    if not isinstance(external_id, str) or len(external_id) > EXTERNAL_ID_CHARACTERS:
+        errors["external_id"] = [f"A string of at most {EXTERNAL_ID_CHARACTERS} characters."]
     if errors:
         raise ValidationFailed(f"The {spec.name} record is not valid.", fields=errors)
     return key, fields
@@ -124,26 +166,33 @@ def resolve_value(spec: EntitySpec, name: str, value, writer):
     if value in (None, ""):
         return None
     label, key_field = spec.refs[name]
-    if label == "catalog.Product":
-        found = product_for(system=writer, sku=value)
-    elif label == "accounts.CompanyAccount":
-        found = account_for(system=writer, number=value)
-    else:
-        found = apps.get_model(label).objects.filter(**{key_field: value}).first()
-    if found is None:
+    found = _referenced(label, key_field, value, writer)
+    if found is None or not in_scope(found, account_paths().get(label), writer):
         raise ValidationFailed(
-            f"{name} {value!r} is not known to the hub.",
-            fields={name: [f"Unknown {label.split('.')[1]} {value!r}."]},
+            f"{name} {str(value)[:60]!r} is not known to the hub.",
+            fields={name: [f"Unknown {label.split('.')[1]} {str(value)[:60]!r}."]},
         )
     return found
 
 
+def _referenced(label: str, key_field: str, value, writer):
+    if not isinstance(value, str | int):
+        return None
+    if label == "catalog.Product":
+        return product_for(system=writer, sku=str(value))
+    if label == "accounts.CompanyAccount":
+        return account_for(system=writer, number=str(value))
+    return apps.get_model(label).objects.filter(**{key_field: value}).first()
+
+
 def _typed(spec: EntitySpec, name: str, value):
+    # clean() also runs the column's validators (length, digits, choices), so a value the
+    # database cannot hold is the same 400 on SQLite as on PostgreSQL.
     model_field = apps.get_model(spec.model)._meta.get_field(name)
     try:
-        return model_field.to_python(value)
+        return model_field.clean(value, None)
     except ValidationError as exc:
-        message = f"{name} {value!r} is not valid."
+        message = f"{name} {str(value)[:60]!r} is not valid."
         raise ValidationFailed(message, fields={name: exc.messages}) from exc
 
 
@@ -308,18 +357,12 @@ def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, subject) -
         message=f"Held for {owner.name}: {item.message}",
         data=problem,
     )
-    return IntakeAnswer(
-        202,
-        {
-            "entity": plan.spec.name,
-            "key": plan.key_text,
-            "created": False,
-            "applied": [],
-            "possible_duplicate_of": candidate.number,
-            "reason": reason,
-        },
-        plan.key_text,
-    )
+    body = {"entity": plan.spec.name, "key": plan.key_text, "created": False, "applied": []}
+    if account_visible_to(system=plan.writer, account=candidate):
+        body.update(possible_duplicate_of=candidate.number, reason=reason)
+    else:
+        body["held"] = "Held for review as a possible duplicate of an existing company."
+    return IntakeAnswer(202, body, plan.key_text)
 
 
 def _status(plan: WritePlan, applied: bool) -> int:
@@ -334,6 +377,11 @@ def _answer(plan: WritePlan, applied: bool) -> dict:
         "key": plan.key_text,
         "created": applied and plan.creating,
         "applied": sorted(plan.apply) if applied else [],
-        "ignored": plan.ignored,
-        "quarantined": plan.quarantined,
+        "ignored": [_told(refused) for refused in plan.ignored],
+        "quarantined": [_told(refused) for refused in plan.quarantined],
     }
+
+
+def _told(refused: dict) -> dict:
+    """A refused field as the writer is told it: the stored value stays with the owner."""
+    return {name: value for name, value in refused.items() if name != "current"}

@@ -12,6 +12,7 @@ from apps.exchange.services.order_intake import order_route
 from apps.exchange.services.order_pipeline import order_validate
 from apps.exchange.services.record_replay import record_replay
 from apps.exchange.services.trace import trace_record
+from apps.flows.selectors import flow_require_active
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_reprice_lines, order_transition
 from apps.quarantine.models import QuarantineItem
@@ -21,6 +22,7 @@ from apps.quarantine.services import quarantine_record_approval, quarantine_reop
 @transaction.atomic
 def replay_approve(*, item: QuarantineItem, actor, note: str = "") -> QuarantineItem:
     """Approve a corrected item's replay (never its corrector's own) and run it again."""
+    flow_require_active(flow=item.flow)  # nothing new enters a deactivated flow
     item = quarantine_record_approval(item=item, actor=actor, note=note)
     trace_record(
         subject_type=item.subject_type,

@@ -1,3 +1,4 @@
+from apps.core.json_input import text_storable
 from apps.exchange.models import TraceEvent, TraceOutcome
 
 
@@ -13,14 +14,14 @@ def trace_record(
     delivery=None,
     actor=None,
 ) -> TraceEvent:
-    """Write one step to a business object's trace."""
+    """Write one step to a business object's trace; quoted partner text is made storable."""
     return TraceEvent.objects.create(
         subject_type=subject_type,
         subject_key=subject_key,
         stage=stage,
         outcome=outcome,
-        message=message,
-        data=data or {},
+        message=text_storable(message),
+        data=text_storable(data or {}),
         envelope=envelope,
         delivery=delivery,
         actor=actor,
