@@ -2,7 +2,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.exchange.services.record_sync import record_receive
+from apps.exchange.services import intake_receive
 
 
 class RecordWrite(APIView):
@@ -26,7 +26,8 @@ class RecordWrite(APIView):
         responses={200: dict, 201: dict, 202: dict},
     )
     def post(self, request, entity: str):
-        answer = record_receive(
+        answer = intake_receive(
+            flow_code="record-sync",
             partner=request.user.system,
             entity=entity,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip(),

@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from apps.api.schema import flow_request_schema
 from apps.api.serializers import FieldOwnershipOut, OrderOut, order_render
-from apps.exchange.services.order_intake import order_receive
+from apps.exchange.services import intake_receive
 from apps.orders.models import Order
 from apps.ownership.selectors import ownership_matrix
 
@@ -23,7 +23,8 @@ class OrderCollection(APIView):
         responses={201: OrderOut},
     )
     def post(self, request):
-        answer = order_receive(
+        answer = intake_receive(
+            flow_code="order-capture",
             partner=request.user.system,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
             raw=request.body,

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from apps.exchange.services.delivery import deliveries_sweep, delivery_attempt
+from apps.exchange.services import deliveries_sweep, delivery_attempt
 
 
 @shared_task(name="exchange.deliver", acks_late=True, ignore_result=True)

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from apps.core.admin import NeverDeletedAdmin
 from apps.core.errors import HubError
 from apps.exchange.models import Delivery, Envelope
-from apps.exchange.services.replay import replay_approve
+from apps.exchange.services import replay_approve
 from apps.operations.forms import DecisionNoteForm, OrderPriceCorrectionForm
 from apps.operations.models import Alert
 from apps.quarantine.models import QuarantineItem, QuarantineStatus

@@ -14,7 +14,7 @@ from apps.api.errors import api_exception_handler
 from apps.api.services import partner_token_issue
 from apps.core.errors import HubError
 from apps.exchange.models import Envelope, EnvelopeStatus, TraceEvent
-from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive
+from apps.exchange.services import IntakeAnswer, envelope_receive
 from apps.flows.selectors import flow_get
 from apps.orders.models import Order
 from apps.systems.models import System
@@ -146,7 +146,7 @@ def test_unknown_api_address_answers_the_error_body(cast):
 
 
 def test_failure_inside_the_hub_keeps_the_payload_and_records_it(cast):
-    def broken(envelope):
+    def broken(envelope, trail):
         raise RuntimeError("a bug")
 
     with pytest.raises(HubError) as raised:
@@ -169,13 +169,13 @@ def test_the_same_key_after_an_internal_failure_is_processed_again(cast):
     partner, flow = System.objects.get(code="storefront"), flow_get(code="order-capture")
     kwargs = {"flow": flow, "partner": partner, "idempotency_key": "bug-2", "raw": b"{}"}
 
-    def broken(envelope):
+    def broken(envelope, trail):
         raise RuntimeError("a bug")
 
     with pytest.raises(HubError):
         envelope_receive(**kwargs, content_type="", process=broken)
     answer = envelope_receive(
-        **kwargs, content_type="", process=lambda envelope: IntakeAnswer(201, {"ok": True})
+        **kwargs, content_type="", process=lambda envelope, trail: IntakeAnswer(201, {"ok": True})
     )
     assert answer.body == {"ok": True}
 

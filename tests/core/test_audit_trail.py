@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from apps.core.errors import DeletionRefused
 from apps.core.models import NeverDeleted
 from apps.exchange.models import Delivery, DeliveryAttempt, Envelope, TraceEvent
-from apps.exchange.services.delivery import delivery_attempt
+from apps.exchange.services import delivery_attempt
 from apps.flows.models import Flow
 from apps.operations.models import Alert
 from apps.operations.services import alerts_evaluate

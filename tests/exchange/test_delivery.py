@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.exchange.backoff import backoff_delay
 from apps.exchange.models import Delivery, DeliveryStatus
-from apps.exchange.services.delivery import deliveries_sweep, delivery_attempt
+from apps.exchange.services import deliveries_sweep, delivery_attempt
 from apps.flows.models import Flow
 from apps.quarantine.models import QuarantineItem
 from apps.systems.models import System

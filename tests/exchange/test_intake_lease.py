@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from apps.core.errors import Conflict
 from apps.core.hashing import canonical_json_hash
 from apps.exchange.models import Envelope, EnvelopeStatus, TraceEvent
-from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive
+from apps.exchange.services import IntakeAnswer, envelope_receive
 from apps.flows.selectors import flow_get
 from apps.orders.models import Order
 from apps.systems.models import System
@@ -74,7 +74,7 @@ def test_a_lapsed_lease_is_taken_over_only_once(cast):
     partner, flow = envelope.partner, envelope.flow
     seen = []
 
-    def second_retry_arrives(taken):
+    def second_retry_arrives(taken, trail):
         # While the first taker works, a second retry with the same key must not start.
         try:
             envelope_receive(
@@ -83,7 +83,7 @@ def test_a_lapsed_lease_is_taken_over_only_once(cast):
                 idempotency_key=KEY,
                 raw=bytes(envelope.raw),
                 content_type="",
-                process=lambda e: IntakeAnswer(201, {"second": True}),
+                process=lambda e, trail: IntakeAnswer(201, {"second": True}),
             )
         except Conflict as exc:
             seen.append(exc.code)
@@ -104,7 +104,7 @@ def test_a_lapsed_lease_is_taken_over_only_once(cast):
 def test_work_of_a_request_that_lost_its_lease_is_rolled_back(cast):
     envelope = stuck_envelope(lease_left=timedelta(seconds=-1))
 
-    def slow_original(taken):
+    def slow_original(taken, trail):
         trace_count = TraceEvent.objects.count()
         TraceEvent.objects.create(
             subject_type="probe", subject_key="x", stage="work", outcome="ok", message="work"

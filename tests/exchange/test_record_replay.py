@@ -6,7 +6,7 @@ from apps.accounts.models import CompanyAccount
 from apps.accounts.selectors import account_for
 from apps.catalog.models import InventoryLevel, SkuRule
 from apps.core.errors import ValidationFailed
-from apps.exchange.services.replay import replay_approve
+from apps.exchange.services import replay_approve
 from apps.orders.models import OrderLine
 from apps.ownership.models import FieldOwnership
 from apps.quarantine.models import QuarantineItem, QuarantineStatus

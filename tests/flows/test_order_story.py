@@ -6,8 +6,7 @@ import requests
 from django.core import mail
 
 from apps.exchange.models import Delivery, DeliveryStatus, TraceEvent
-from apps.exchange.services.delivery import delivery_attempt
-from apps.exchange.services.replay import replay_approve
+from apps.exchange.services import delivery_attempt, replay_approve
 from apps.operations.models import Alert
 from apps.operations.tasks import evaluate_alerts
 from apps.orders.models import Order, OrderStatus

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import CompanyAccount
-from apps.exchange.services.replay import replay_approve
+from apps.exchange.services import replay_approve
 from apps.operations.models import Alert, AlertStatus
 from apps.operations.services import alerts_evaluate
 from apps.quarantine.models import QuarantineItem

@@ -1,7 +1,7 @@
 import pytest
 
 from apps.core.errors import InvalidTransition, PermissionRefused
-from apps.exchange.services.replay import replay_approve
+from apps.exchange.services import replay_approve
 from apps.orders.models import Order, OrderStatus
 from apps.quarantine.models import QuarantineAction, QuarantineItem, QuarantineStatus
 from apps.quarantine.services import (

@@ -6,7 +6,7 @@ import requests
 from django.conf import settings
 
 from apps.exchange.models import Delivery, DeliveryStatus
-from apps.exchange.services.delivery import deliveries_sweep
+from apps.exchange.services import deliveries_sweep
 from apps.orders.models import Order, OrderStatus
 from apps.sandbox.storefront import storefront_place_order
 from tests.conftest import payload

@@ -23,8 +23,10 @@ from django.utils import timezone
 from apps.core.errors import Conflict, HubError, ValidationFailed
 from apps.core.hashing import canonical_json_hash, content_hash
 from apps.core.json_input import json_parse, text_storable
+from apps.exchange.handlers import handler_for
 from apps.exchange.models import Envelope, EnvelopeStatus, TraceOutcome
-from apps.exchange.services.trace import trace_record
+from apps.exchange.stages.trace import Trail, trace_record
+from apps.flows.selectors import flow_get, flow_require_active
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 CONTENT_TYPE_CHARACTERS = Envelope._meta.get_field("content_type").max_length
@@ -50,6 +52,28 @@ class _LeaseLost(Exception):
     """Another request took this envelope over; its answer stands, ours is rolled back."""
 
 
+def intake_receive(
+    *, flow_code: str, partner, idempotency_key: str, raw: bytes, content_type: str, **params
+) -> IntakeAnswer:
+    """One inbound payload for a flow: stored first, then run once by the flow's handler."""
+    # An inactive flow still stores the payload first; it is then refused with the reason.
+    flow = flow_get(code=flow_code, require_active=False)
+    handler = handler_for(flow_code)
+
+    def process(envelope: Envelope, trail: Trail) -> IntakeAnswer:
+        flow_require_active(flow=flow)
+        return handler.receive(flow=flow, partner=partner, envelope=envelope, trail=trail, **params)
+
+    return envelope_receive(
+        flow=flow,
+        partner=partner,
+        idempotency_key=idempotency_key,
+        raw=raw,
+        content_type=content_type,
+        process=process,
+    )
+
+
 def envelope_receive(
     *,
     flow,
@@ -57,7 +81,7 @@ def envelope_receive(
     idempotency_key: str,
     raw: bytes,
     content_type: str,
-    process: Callable[[Envelope], IntakeAnswer],
+    process: Callable[[Envelope, Trail], IntakeAnswer],
 ) -> IntakeAnswer:
     """Store the payload, then run `process` on it exactly once per idempotency key."""
     key_problem = _key_problem(idempotency_key)
@@ -100,15 +124,25 @@ def _key_problem(key: str) -> ValidationFailed | None:
 
 
 def _envelope_process(envelope: Envelope, process) -> IntakeAnswer:
+    trail = Trail(envelope)
+    trail.record(
+        "receive",
+        f"Payload stored as received from {envelope.partner.code} "
+        f"(key {envelope.idempotency_key}).",
+        data={"envelope": envelope.pk, "body_hash": envelope.body_hash},
+    )
     try:
         with transaction.atomic():
-            answer = process(envelope)
+            answer = process(envelope, trail)
+            trail.write()
             _accept(envelope, answer)
     except _LeaseLost:
         return _holder_answer(envelope)
     except HubError as exc:
+        trail.write()  # the stages that ran stay on the trace, though their work rolled back
         _reject(envelope, exc)
     except Exception as exc:
+        trail.write()
         _fail(envelope, exc)
         raise IntakeFailed(
             f"The hub failed while processing this request. The payload is kept "

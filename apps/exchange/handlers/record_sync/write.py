@@ -18,15 +18,13 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 
 from apps.accounts.selectors import account_duplicate_of, account_for, account_visible_to
 from apps.catalog.selectors import product_for
 from apps.core.errors import NotFound, ValidationFailed
 from apps.exchange.models import TraceOutcome
-from apps.exchange.services.envelopes import IntakeAnswer, envelope_receive, json_document
-from apps.exchange.services.trace import trace_record
-from apps.flows.selectors import flow_get, flow_require_active
+from apps.exchange.stages.intake import IntakeAnswer
+from apps.exchange.stages.trace import Trail
 from apps.ownership.models import BusinessOwner
 from apps.ownership.registry import ENTITIES, EntitySpec, account_paths
 from apps.ownership.selectors import ownership_entities_of
@@ -52,28 +50,6 @@ class WritePlan:
     ignored: list[dict] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
     deciders: dict[str, int] = field(default_factory=dict)  # held field -> business owner pk
-
-
-def record_receive(
-    *, partner, entity: str, idempotency_key: str, raw: bytes, content_type: str
-) -> IntakeAnswer:
-    """Receive one record write from a partner system; answers what happened to each field."""
-    flow = flow_get(code=RECORD_FLOW, require_active=False)
-
-    def process(envelope) -> IntakeAnswer:
-        flow_require_active(flow=flow)
-        document = json_document(raw)
-        plan = record_plan(entity=entity, document=document, writer=partner)
-        return _record_apply(plan, document, partner, flow, envelope)
-
-    return envelope_receive(
-        flow=flow,
-        partner=partner,
-        idempotency_key=idempotency_key,
-        raw=raw,
-        content_type=content_type,
-        process=process,
-    )
 
 
 def _spec(entity: str, writer) -> EntitySpec:
@@ -236,23 +212,16 @@ def _plain(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-@transaction.atomic
-def _record_apply(plan: WritePlan, document: dict, writer, flow, envelope) -> IntakeAnswer:
-    subject = {"subject_type": plan.spec.name, "subject_key": plan.key_text, "envelope": envelope}
-    trace_record(
-        **subject,
-        stage="receive",
-        message=f"Write to {plan.spec.name} {plan.key_text} received from {writer.code}.",
-    )
+def record_apply(plan: WritePlan, document: dict, writer, flow, trail: Trail) -> IntakeAnswer:
+    trail.subject_is(plan.spec.name, plan.key_text)
     duplicate = _duplicate_of(plan)
     if duplicate is not None:
-        return _hold_duplicate(plan, document, flow, duplicate, subject)
-    trace_record(
-        **subject,
-        stage="validate",
+        return _hold_duplicate(plan, document, flow, duplicate, trail)
+    trail.record(
+        "validate",
+        _verdict_message(plan),
         data={"ignored": plan.ignored, "quarantined": plan.quarantined},
         outcome=TraceOutcome.NOTE if plan.ignored or plan.quarantined else TraceOutcome.OK,
-        message=_verdict_message(plan),
     )
     applied = record_write(plan=plan) if plan.apply else False
     if applied and document.get("external_id"):
@@ -263,7 +232,7 @@ def _record_apply(plan: WritePlan, document: dict, writer, flow, envelope) -> In
             defaults={"canonical_key": plan.key_text},
         )
     if plan.quarantined:
-        _quarantine_fields(plan, document, flow, subject)
+        _quarantine_fields(plan, document, flow, trail)
     return IntakeAnswer(_status(plan, applied), _answer(plan, applied), plan.key_text)
 
 
@@ -295,7 +264,7 @@ def _verdict_message(plan: WritePlan) -> str:
     return "; ".join(parts) + "."
 
 
-def _quarantine_fields(plan: WritePlan, document: dict, flow, subject) -> None:
+def _quarantine_fields(plan: WritePlan, document: dict, flow, trail: Trail) -> None:
     """One item per business owner: each decides only the fields the matrix gives them."""
     by_owner: dict[int, list[dict]] = {}
     for refused in plan.quarantined:
@@ -313,11 +282,10 @@ def _quarantine_fields(plan: WritePlan, document: dict, flow, subject) -> None:
             owner=owner,
             message=f"{len(problems)} field(s) written by a system that does not own them.",
         )
-        trace_record(
-            **subject,
-            stage="quarantine",
+        trail.record(
+            "quarantine",
+            f"Quarantined for {owner.name}: {item.message}",
             outcome=TraceOutcome.FAILED,
-            message=f"Quarantined for {owner.name}: {item.message}",
             data={"quarantine_item": item.pk, "fields": [p["field"] for p in problems]},
         )
 
@@ -329,7 +297,7 @@ def _duplicate_of(plan: WritePlan):
     return account_duplicate_of(**sent)
 
 
-def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, subject) -> IntakeAnswer:
+def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, trail: Trail) -> IntakeAnswer:
     """Never merge silently: the owner of company accounts decides."""
     candidate, reason = duplicate
     owner = ownership_rule(entity="company_account", field="name").business_owner
@@ -350,11 +318,10 @@ def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, subject) -
         owner=owner,
         message=f"Possible duplicate of {candidate.number} {candidate.name} ({reason}).",
     )
-    trace_record(
-        **subject,
-        stage="quarantine",
+    trail.record(
+        "quarantine",
+        f"Held for {owner.name}: {item.message}",
         outcome=TraceOutcome.FAILED,
-        message=f"Held for {owner.name}: {item.message}",
         data=problem,
     )
     body = {"entity": plan.spec.name, "key": plan.key_text, "created": False, "applied": []}

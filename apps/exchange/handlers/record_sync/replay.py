@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from apps.core.errors import ValidationFailed
-from apps.exchange.models import TraceOutcome
-from apps.exchange.services.record_sync import (
+from apps.exchange.handlers.record_sync.write import (
     WritePlan,
     record_plan,
     record_write,
     resolve_value,
 )
-from apps.exchange.services.trace import trace_record
+from apps.exchange.models import TraceOutcome
+from apps.exchange.stages.trace import trace_record
 from apps.quarantine.models import QuarantineItem
 from apps.systems.models import ExternalReference, System
 

@@ -1,11 +1,13 @@
-"""The outbox: scheduling, claiming and attempting deliveries; dead letters to quarantine."""
+"""The deliver stage: claim a due outbox row, call the target, classify, retry or dead-letter.
+
+What the target's acceptance means for the business object is the flow handler's to say
+(`FlowHandler.delivered`); this stage knows no flow.
+"""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -14,41 +16,15 @@ from django.utils import timezone
 from apps.connectors.rest.client import post_json
 from apps.core.errors import TransportError
 from apps.exchange.backoff import backoff_delay
+from apps.exchange.handlers import handler_for
 from apps.exchange.models import Delivery, DeliveryAttempt, DeliveryStatus, TraceOutcome
-from apps.exchange.services.trace import trace_record
-from apps.orders.models import Order, OrderStatus
-from apps.orders.services import order_transition
+from apps.exchange.stages.route import delivery_enqueue
+from apps.exchange.stages.trace import trace_record
 from apps.quarantine.services import quarantine_open
 
+# The reason code of a delivery the target refused for good; replayed by delivering again.
+DEAD_LETTER = "delivery_failed"
 DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
-
-
-def delivery_schedule(
-    *, flow, subject_type: str, subject_key: str, path: str, payload: dict
-) -> Delivery:
-    """Add an outbox row and enqueue its first attempt once the transaction commits."""
-    delivery = Delivery.objects.create(
-        flow=flow,
-        target_system=flow.target_system,
-        subject_type=subject_type,
-        subject_key=subject_key,
-        path=path,
-        payload=payload,
-        idempotency_key=f"hub-{flow.code}-{uuid.uuid4().hex}",
-        next_attempt_at=timezone.now(),
-    )
-    delivery_enqueue(delivery=delivery)
-    return delivery
-
-
-def delivery_enqueue(*, delivery: Delivery, eta: datetime | None = None) -> None:
-    """Hand the delivery to a worker after commit; the outbox row stays the source of truth."""
-    options = {"queue": delivery.flow.queue}
-    if eta is not None:
-        options["eta"] = eta
-    # By name: the task module imports this one, and the registry needs no import back.
-    deliver = current_app.tasks["exchange.deliver"]
-    transaction.on_commit(lambda: deliver.apply_async((delivery.pk,), **options))
 
 
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Delivery | None:
@@ -100,19 +76,8 @@ def _attempt_succeeded(delivery: Delivery, attempt: DeliveryAttempt, response) -
         f"({response.status_code}).",
         data={"response": response.body},
     )
-    if delivery.subject_type == "order":
-        _order_delivered(delivery, response.body)
+    handler_for(delivery.flow.code).delivered(delivery=delivery, answer=response.body)
     return delivery
-
-
-def _order_delivered(delivery: Delivery, body: dict) -> None:
-    order = Order.objects.get(number=delivery.subject_key)
-    order_transition(
-        order=order,
-        from_statuses=[OrderStatus.RECEIVED],
-        to_status=OrderStatus.SUBMITTED,
-        external_ref=str(body.get("order_number", "")),
-    )
 
 
 @transaction.atomic
@@ -154,7 +119,7 @@ def _attempt_failed(delivery, attempt, exc: TransportError, now) -> Delivery:
 def _dead_letter(delivery: Delivery, exc: TransportError) -> None:
     quarantine_open(
         flow=delivery.flow,
-        reason_code="delivery_failed",
+        reason_code=DEAD_LETTER,
         subject_type=delivery.subject_type,
         subject_key=delivery.subject_key,
         payload=delivery.payload,

@@ -13,7 +13,7 @@ from apps.accounts.selectors import account_for, accounts_visible_to
 from apps.catalog.models import Product, ProductStatus
 from apps.catalog.selectors import product_for, unit_conversion_for
 from apps.core.errors import ValidationFailed
-from apps.exchange.services.envelopes import json_document
+from apps.exchange.stages.intake import json_document
 from apps.flows.schemas import schema_check
 from apps.orders.models import OrderLine
 from apps.ownership.services import ownership_decide_write

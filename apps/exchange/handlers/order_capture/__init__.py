@@ -1,0 +1,182 @@
+"""Order capture: a partner's order becomes a canonical order, then an outbox row for the ERP.
+
+Parse, map and validate live in `pipeline.py`; this module applies the verdict, routes the
+order and says what the ERP's acceptance and an approved replay mean for it.
+"""
+
+from __future__ import annotations
+
+from apps.accounts.models import CompanyAccount
+from apps.catalog.models import Product
+from apps.exchange.handlers import FlowHandler, flow_handler
+from apps.exchange.handlers.order_capture.pipeline import (
+    Verdict,
+    order_map,
+    order_parse,
+    order_validate,
+)
+from apps.exchange.models import TraceOutcome
+from apps.exchange.stages.intake import IntakeAnswer
+from apps.exchange.stages.route import delivery_schedule
+from apps.exchange.stages.trace import Trail, trace_record
+from apps.orders.models import Order, OrderStatus
+from apps.orders.services import order_create, order_reprice_lines, order_transition
+from apps.quarantine.services import quarantine_open, quarantine_reopen
+
+ORDER_FLOW = "order-capture"
+
+
+@flow_handler
+class OrderCapture(FlowHandler):
+    flow_code = ORDER_FLOW
+    subject_type = "order"
+
+    def receive(self, *, flow, partner, envelope, trail: Trail, render=None) -> IntakeAnswer:
+        document = order_parse(raw=bytes(envelope.raw), flow=flow)
+        canonical = order_map(document=document, partner=partner)
+        trail.record(**_mapped(flow, canonical))
+        verdict = order_validate(document=canonical, writer=partner)
+        trail.record(**_validated(verdict))
+        order = _order_apply(flow, partner, verdict, trail)
+        return IntakeAnswer(201, render(order), order.number)
+
+    def delivered(self, *, delivery, answer: dict) -> None:
+        order_transition(
+            order=Order.objects.get(number=delivery.subject_key),
+            from_statuses=[OrderStatus.RECEIVED],
+            to_status=OrderStatus.SUBMITTED,
+            external_ref=str(answer.get("order_number", "")),
+        )
+
+    def replay(self, *, item, actor) -> None:
+        _order_replay(item, actor)
+
+
+def _order_apply(flow, partner, verdict: Verdict, trail: Trail) -> Order:
+    document = verdict.document
+    status = OrderStatus.QUARANTINED if verdict.problems else OrderStatus.RECEIVED
+    order = order_create(
+        account=CompanyAccount.objects.get(number=document["account"]),
+        source_system=partner,
+        po_number=document["po_number"],
+        currency=document["currency"],
+        ship_to=document["ship_to"],
+        status=status,
+        lines=_line_rows(document),
+    )
+    trail.subject_is("order", order.number)
+    if verdict.problems:
+        _order_quarantine(order, flow, verdict, trail)
+    else:
+        delivery = order_route(order=order, flow=flow, document=document)
+        trail.record(
+            "route",
+            f"Queued for {flow.target_system.code} (delivery {delivery.pk}).",
+            delivery=delivery,
+        )
+    return order
+
+
+def _line_rows(document: dict) -> list[dict]:
+    products = {
+        p.sku: p for p in Product.objects.filter(sku__in=[l["sku"] for l in document["lines"]])
+    }
+    return [{**line, "product": products[line["sku"]]} for line in document["lines"]]
+
+
+def _mapped(flow, canonical: dict) -> dict:
+    lines = [
+        {
+            "sent": line["sent"],
+            "canonical": {k: line[k] for k in ("quantity", "uom", "unit_price")},
+        }
+        for line in canonical["lines"]
+    ]
+    return {
+        "stage": "map",
+        "message": f"Mapped with {flow.code} mapping v{flow.mapping_version}.",
+        "data": {"mapping_version": flow.mapping_version, "lines": lines},
+    }
+
+
+def _validated(verdict: Verdict) -> dict:
+    failed = bool(verdict.problems)
+    outcome = TraceOutcome.NOTE if verdict.notes else TraceOutcome.OK
+    return {
+        "stage": "validate",
+        "outcome": TraceOutcome.FAILED if failed else outcome,
+        "message": "; ".join(verdict.notes)
+        or ("Lines break the ownership matrix." if failed else "Ownership rules pass."),
+        "data": {"problems": verdict.problems, "notes": verdict.notes},
+    }
+
+
+def _order_quarantine(order, flow, verdict: Verdict, trail: Trail) -> None:
+    owner = verdict.owner or flow.owner
+    item = quarantine_open(
+        flow=flow,
+        reason_code=verdict.problems[0]["code"],
+        subject_type="order",
+        subject_key=order.number,
+        payload=verdict.document,
+        problems=verdict.problems,
+        owner=owner,
+        message=f"{len(verdict.problems)} line(s) differ from the ERP-authorised price.",
+    )
+    trail.record(
+        "quarantine",
+        f"Quarantined for {owner}: {item.message}",
+        outcome=TraceOutcome.FAILED,
+        data={"quarantine_item": item.pk, "owner": owner.name},
+    )
+
+
+def order_route(*, order: Order, flow, document: dict):
+    """Queue the order for the ERP as an outbox row; a worker delivers it after commit."""
+    payload = {"hub_order_number": order.number, **document}
+    return delivery_schedule(
+        flow=flow, subject_type="order", subject_key=order.number, path="orders/", payload=payload
+    )
+
+
+def _order_replay(item, actor) -> None:
+    order = Order.objects.select_related("source_system").get(number=item.subject_key)
+    document = item.corrected_payload or item.payload
+    verdict = order_validate(document=document, writer=order.source_system)
+    if verdict.problems:
+        quarantine_reopen(
+            item=item,
+            problems=verdict.problems,
+            message="The replay still breaks the ownership matrix.",
+        )
+        trace_record(
+            subject_type="order",
+            subject_key=order.number,
+            stage="replay",
+            outcome=TraceOutcome.FAILED,
+            actor=actor,
+            message="Replay re-validated and went back to its owner.",
+            data={"problems": verdict.problems},
+        )
+        return
+    prices = {line["line_number"]: line["unit_price"] for line in verdict.document["lines"]}
+    order_reprice_lines(order=order, prices=prices)
+    order = order_transition(
+        order=order, from_statuses=[OrderStatus.QUARANTINED], to_status=OrderStatus.RECEIVED
+    )
+    trace_record(
+        subject_type="order",
+        subject_key=order.number,
+        stage="replay",
+        actor=actor,
+        message="Corrected order passed validation and is on its way to the ERP.",
+        data={"document": verdict.document},
+    )
+    delivery = order_route(order=order, flow=item.flow, document=verdict.document)
+    trace_record(
+        subject_type="order",
+        subject_key=order.number,
+        stage="route",
+        delivery=delivery,
+        message=f"Queued for {item.flow.target_system.code} (delivery {delivery.pk}).",
+    )
