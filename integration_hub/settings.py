@@ -380,6 +380,22 @@ CELERY_BEAT_SCHEDULE = {
     # Every 30 seconds: raise alerts for newly quarantined records.
     "operations-evaluate-alerts": {"task": "operations.evaluate_alerts", "schedule": 30.0},
 }
+# One queue per flow class, so an order never waits behind a bulk sync. Each flow names its
+# queue (Flow.queue offers these); production runs a worker per queue. Constants, not
+# environment: a queue nobody listens to would hold work silently.
+HUB_FLOW_QUEUES = {
+    "orders": "Orders and their answers: a partner or buyer is waiting",
+    "events": "Events as they happen: inventory, shipments, invoices, returns, master data",
+    "bulk": "Scheduled batch syncs: catalog, price lists, accounts",
+}
+# Beat's own tasks, apart from flow work: a backlog of orders must not delay the sweep.
+HUB_BEAT_QUEUE = "housekeeping"
+# Every queue a worker that runs everything must listen to; "celery" is Celery's default.
+HUB_QUEUES = [*HUB_FLOW_QUEUES, HUB_BEAT_QUEUE, "celery"]
+CELERY_TASK_ROUTES = {
+    "exchange.sweep_deliveries": {"queue": HUB_BEAT_QUEUE},
+    "operations.evaluate_alerts": {"queue": HUB_BEAT_QUEUE},
+}
 
 # ---------------------------------------------------------------- hub behaviour
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
@@ -389,4 +405,31 @@ HUB_DELIVERY_LEASE_SECONDS = env.int("HUB_DELIVERY_LEASE_SECONDS", default=120)
 # An inbound request still "processing" after this long is taken to belong to a dead process:
 # a retry with the same key and body takes the work over (longer than any request may run).
 HUB_INTAKE_LEASE_SECONDS = env.int("HUB_INTAKE_LEASE_SECONDS", default=60)
+# The same body from the same partner under a new Idempotency-Key within this many seconds is
+# a resend: answered with the first result (0 turns recognition off).
+HUB_DUPLICATE_WINDOW_SECONDS = env.int("HUB_DUPLICATE_WINDOW_SECONDS", default=600)
 HUB_PUBLIC_URL = env.str("HUB_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+# ---------------------------------------------------------------- outside systems
+# Circuit breaker defaults for a system whose row sets none (editable in the admin): after this
+# many consecutive retryable delivery failures the hub stops calling the system for the
+# cool-off, then lets one probe delivery through; its success closes the circuit.
+HUB_CIRCUIT_FAILURE_THRESHOLD = _env_count("HUB_CIRCUIT_FAILURE_THRESHOLD", default=5)
+HUB_CIRCUIT_COOLOFF_SECONDS = _env_count("HUB_CIRCUIT_COOLOFF_SECONDS", default=60)
+# Deliveries to an inactive system are held and look again this often.
+HUB_GATE_RECHECK_SECONDS = _env_count("HUB_GATE_RECHECK_SECONDS", default=60)
+# Where per-system delivery rate limits (System.delivery_rate_limit) are counted. It must be one
+# store shared by every worker on every machine: Redis, by default the cache's when CACHE_URL
+# points at Redis. memory:// counts per process, which is enough for the one-machine demo only.
+_cache_location = str(CACHES["default"].get("LOCATION", ""))
+HUB_RATE_LIMIT_STORAGE_URL = env.str(
+    "HUB_RATE_LIMIT_STORAGE_URL",
+    default=_cache_location
+    if _cache_location.startswith(("redis://", "rediss://"))
+    else "memory://",
+)
+if not HUB_RATE_LIMIT_STORAGE_URL.startswith(("redis://", "rediss://", "memory://")):
+    raise ImproperlyConfigured(
+        "HUB_RATE_LIMIT_STORAGE_URL must be a redis://, rediss:// or memory:// URL, "
+        f"not {HUB_RATE_LIMIT_STORAGE_URL!r}."
+    )

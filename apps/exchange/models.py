@@ -30,9 +30,14 @@ class Envelope(NeverDeleted, HubModel):
     response_status = models.PositiveIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
+    # A resend of an accepted body under a new key: answered with the first one's result.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resends"
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partner", "flow", "body_hash"])]
         constraints = [
             # A rejected payload frees its key: the partner fixes the body and sends it again.
             models.UniqueConstraint(
@@ -99,6 +104,8 @@ class Delivery(NeverDeleted, HubModel):
     path = models.CharField(max_length=200)
     payload = models.JSONField()
     idempotency_key = models.CharField(max_length=80, unique=True)
+    # Deliveries of one flow to one target with the same key go in the order they were made.
+    line_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -111,6 +118,7 @@ class Delivery(NeverDeleted, HubModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["target_system", "line_key", "status"])]
 
     def __str__(self) -> str:
         return f"{self.subject_type} {self.subject_key} → {self.target_system_id}"

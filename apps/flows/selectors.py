@@ -17,6 +17,16 @@ class FlowInactive(Conflict):
     code = "flow_inactive"
 
 
+class FlowDraining(Conflict):
+    """An operator is draining the flow: it finishes what is queued and takes nothing new.
+
+    409 like FlowInactive: resending at once cannot help; the sender holds the work, or routes
+    it elsewhere, until the flow is resumed.
+    """
+
+    code = "flow_draining"
+
+
 def flow_get(*, code: str, require_active: bool = True) -> Flow:
     """The active flow by code, with its systems and owner; a missing flow is a setup error.
 
@@ -34,4 +44,20 @@ def flow_require_active(*, flow: Flow) -> Flow:
     if not flow.is_active:
         # Partners read this message; it names the flow, not the people behind it.
         raise FlowInactive(f"Flow {flow.code!r} is deactivated and takes no new payloads.")
+    return flow
+
+
+def flow_accepting(*, flow: Flow) -> Flow:
+    """The flow itself if it takes new payloads; FlowInactive or FlowDraining if it does not.
+
+    Intake calls this after storing the payload as received. A paused flow still accepts:
+    pausing holds deliveries, not senders.
+    """
+    flow_require_active(flow=flow)
+    if flow.is_draining:
+        # Partners read this message; it names the flow, not the people behind it.
+        raise FlowDraining(
+            f"Flow {flow.code!r} is draining: it finishes queued work and takes no new "
+            "payloads until it is resumed."
+        )
     return flow

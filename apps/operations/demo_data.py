@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.utils.dateparse import parse_duration
 
 from apps.accounts.models import AccountEntitlement, CompanyAccount
 from apps.catalog.models import Product, UnitConversion
@@ -34,6 +35,19 @@ VIEW_MODELS = [
     "contractprice",
     "flow",
     "system",
+]
+FLOW_FIELDS = [
+    "name",
+    "build_status",
+    "pattern",
+    "schedule",
+    "schedule_description",
+    "queue",
+    "degraded_mode",
+    "backoff_base_seconds",
+    "backoff_max_seconds",
+    "max_attempts",
+    "runbook",
 ]
 GROUP_PERMS = {
     "business owners": ["view_" + m for m in VIEW_MODELS] + ["change_quarantineitem"],
@@ -143,17 +157,17 @@ def _matrix_row(row, field, systems, owners):
 
 
 def _flows(rows, systems, owners):
+    """The catalog: every flow DESIGN.md ships, built or not, with its schedule and policies."""
     for row in rows:
-        extra = {k: row[k] for k in ("backoff_base_seconds", "backoff_max_seconds", "max_attempts")}
         Flow.objects.update_or_create(
             code=row["code"],
             defaults={
-                "name": row["name"],
                 "source_system": systems.get(row["source"]),
                 "target_system": systems.get(row["target"]),
                 "owner": owners[row["owner"]],
-                "runbook": row["runbook"],
-                **extra,
+                "freshness_sla": parse_duration(row["freshness_sla"]),
+                "retry_window": parse_duration(row["retry_window"]),
+                **{field: row[field] for field in FLOW_FIELDS},
             },
         )
 

@@ -178,11 +178,16 @@ def _manage(args: list[str], *, env: dict[str, str]) -> str:
 def _hub_start(*, host: str, port: int, children: Children) -> None:
     celery = ["-m", "celery", "-A", "integration_hub"]
     children.start("web server", [MANAGE, "runserver", f"{host}:{port}", "--noreload"])
-    children.start("Celery worker", [*celery, "worker", "--pool=solo", "-l", "warning"])
+    children.start("Celery worker", [*celery, *worker_args(), "-l", "warning"])
     children.start("Celery beat", [*celery, "beat", "-l", "warning"])
     url = f"http://{host}:{port}/readyz"
     if not _wait_for(lambda: _status_of(url) == 200, seconds=READY_SECONDS, children=children):
         raise DemoFailed(f"The hub did not answer 200 at {url} within {READY_SECONDS} s.")
+
+
+def worker_args() -> list[str]:
+    """One worker for every queue: the demo runs each flow class and beat's housekeeping."""
+    return ["worker", "--pool=solo", "-Q", ",".join(settings.HUB_QUEUES)]
 
 
 def _wait_for(condition: Callable[[], T], *, seconds: float, children: Children) -> T:

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.systems.models import System
+from apps.systems.models import WEEKDAY_NAMES, MaintenanceWindow, System
 
 
 class SystemAdminForm(forms.ModelForm):
@@ -32,6 +32,9 @@ class SystemAdminForm(forms.ModelForm):
             "base_url",
             "timeout_seconds",
             "api_requests_per_minute",
+            "delivery_rate_limit",
+            "circuit_failure_threshold",
+            "circuit_cooloff_seconds",
         ]
 
     def clean(self):
@@ -39,3 +42,36 @@ class SystemAdminForm(forms.ModelForm):
         if cleaned.get("new_token") and cleaned.get("clear_token"):
             raise forms.ValidationError("Enter a new token or remove the current one, not both.")
         return cleaned
+
+
+class MaintenanceWindowForm(forms.ModelForm):
+    """A window with its weekdays as checkboxes (stored as "0,4": Monday = 0)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Weekly windows: the days they start on.",
+    )
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = [
+            "kind",
+            "reason",
+            "starts_at",
+            "ends_at",
+            "weekdays",
+            "start_time",
+            "duration_minutes",
+            "time_zone",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["weekdays"] = sorted(self.instance.weekday_numbers())
+
+    def clean_weekdays(self) -> str:
+        return ",".join(str(day) for day in sorted(self.cleaned_data["weekdays"]))

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,13 @@ def test_shared_stages_name_no_flow_or_entity():
 
 def test_a_new_flow_runs_through_the_shared_intake_untouched(cast):
     owner = Flow.objects.get(code="order-capture").owner
-    Flow.objects.create(code="test-echo", name="Echo", owner=owner, runbook="Say it back.")
+    Flow.objects.create(
+        code="test-echo",
+        name="Echo",
+        owner=owner,
+        runbook="Say it back.",
+        freshness_sla=timedelta(hours=1),
+    )
     answer = intake_receive(
         flow_code="test-echo",
         partner=System.objects.get(code="storefront"),

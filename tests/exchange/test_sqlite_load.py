@@ -63,7 +63,15 @@ def sqlite_worker(sqlite_only, live_cast, tmp_path):
         "HUB_STATE_DIR": str(settings.STATE_DIR),
     }
     command = [sys.executable, "-m", "celery", "-A", "integration_hub", "worker"]
-    command += ["--pool=solo", "--without-gossip", "--without-mingle", "-Q", "celery", "-l", "info"]
+    command += [
+        "--pool=solo",
+        "--without-gossip",
+        "--without-mingle",
+        "-Q",
+        ",".join(settings.HUB_QUEUES),
+        "-l",
+        "info",
+    ]
     # Orders are enqueued by the live server's threads in this process: through the broker too.
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False

@@ -40,9 +40,10 @@ def storefront() -> System:
 
 
 def post_order(cast, key: str):
+    # A PO of its own per key: the same body again would be answered as a resend.
     return APIClient().post(
         "/api/v1/orders/",
-        payload("order_storefront_cases.json"),
+        payload("order_storefront_cases.json") | {"po_number": f"PO-{key}"},
         format="json",
         HTTP_IDEMPOTENCY_KEY=key,
         **cast.auth(),

@@ -56,7 +56,8 @@ def start_worker(real_stack, tmp_path):
                 "--without-gossip",
                 "--without-mingle",
                 "-Q",
-                "celery",
+                # Every queue: each flow class and beat's housekeeping, as the demo worker does.
+                ",".join(settings.HUB_QUEUES),
                 "-l",
                 "info",
             ],

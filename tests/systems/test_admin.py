@@ -24,15 +24,26 @@ def change_url(system: System) -> str:
 
 def form_data(client: Client, system: System, **changes) -> dict:
     """The change form's POST as the page would send it, with some fields replaced."""
-    form = client.get(change_url(system)).context["adminform"].form
+    context = client.get(change_url(system)).context
+    data = fields_of(context["adminform"].form)
+    # The inlines (maintenance windows) post their management form and rows too.
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= fields_of(formset.management_form)
+        for form in formset.forms:
+            data |= fields_of(form)
+    return data | changes
+
+
+def fields_of(form) -> dict:
     data = {}
     for name in form.fields:
         value = form[name].value()
         if value is True:
-            data[name] = "on"
-        elif value not in (None, False):
-            data[name] = value
-    return data | changes
+            data[form.add_prefix(name)] = "on"
+        elif value is not None and value is not False:  # 0 counts: TOTAL_FORMS may be 0
+            data[form.add_prefix(name)] = value
+    return data
 
 
 def erp() -> System:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -11,6 +13,8 @@ from apps.core.errors import TransportError
 
 # 408 and 429 are the outside system asking us to come back later; 5xx are its own trouble.
 RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+# A target asking for more than a day is not believed past it; the retry window still bounds it.
+MAX_RETRY_AFTER_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,21 @@ def _classify(system, response: requests.Response) -> RestResponse:
         retryable=retryable,
         status_code=response.status_code,
         code=code,
+        retry_after=retry_after_seconds(response.headers.get("Retry-After", "")),
     )
+
+
+def retry_after_seconds(value: str) -> int | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    value = value.strip()
+    if value.isdigit():
+        return min(int(value), MAX_RETRY_AFTER_SECONDS)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0, min(int(seconds) + 1, MAX_RETRY_AFTER_SECONDS))
 
 
 def _without_token(system, body):

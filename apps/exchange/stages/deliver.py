@@ -21,26 +21,84 @@ from apps.exchange.models import Delivery, DeliveryAttempt, DeliveryStatus, Trac
 from apps.exchange.stages.route import delivery_enqueue
 from apps.exchange.stages.trace import trace_record
 from apps.quarantine.services import quarantine_open
+from apps.systems.services import system_delivery_admit, system_delivery_outcome
 
 # The reason code of a delivery the target refused for good; replayed by delivering again.
 DEAD_LETTER = "delivery_failed"
+# A delivery behind another in its line looks again this long after the one ahead is due.
+IN_LINE_PAUSE = timedelta(seconds=1)
 DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
 
 
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Delivery | None:
-    """Make one attempt if the delivery is due and nobody else has claimed it."""
+    """Make one attempt if the delivery is due, first in its line, its target's gate is open
+    and nobody else has claimed it. A held delivery spends no attempt."""
     now = now or timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id,
-        status__in=DUE_STATUSES,
-        next_attempt_at__lte=now,
-        flow__is_paused=False,
-        # A deactivated target holds its deliveries; they drain, attempts intact, on return.
-        target_system__is_active=True,
-    ).update(status=DeliveryStatus.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1)
+    due = _due(delivery_id, now).select_related("flow", "target_system").first()
+    if due is None:
+        return None
+    earlier = _earlier_in_line(due)
+    if earlier is not None:
+        until = max(earlier.next_attempt_at, now) + IN_LINE_PAUSE
+        return _hold(due, until, f"waits for delivery {earlier.pk} ahead of it in line")
+    gate = system_delivery_admit(system=due.target_system, now=now)
+    if not gate.open:
+        return _hold(due, gate.until, gate.reason)
+    claimed = _due(delivery_id, now).update(
+        status=DeliveryStatus.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return None
     delivery = Delivery.objects.select_related("flow", "target_system").get(pk=delivery_id)
+    return _attempt(delivery, now)
+
+
+def _due(delivery_id: int, now: datetime):
+    return Delivery.objects.filter(
+        pk=delivery_id, status__in=DUE_STATUSES, next_attempt_at__lte=now, flow__is_paused=False
+    )
+
+
+def _earlier_in_line(delivery: Delivery) -> Delivery | None:
+    # Deliveries sharing a line key (e.g. one account's orders) reach their target in the order
+    # they were made, also when a held backlog drains after an outage.
+    if not delivery.line_key:
+        return None
+    return (
+        Delivery.objects.filter(
+            flow_id=delivery.flow_id,
+            target_system_id=delivery.target_system_id,
+            line_key=delivery.line_key,
+            status__in=[*DUE_STATUSES, DeliveryStatus.IN_FLIGHT],
+            pk__lt=delivery.pk,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _hold(delivery: Delivery, until: datetime, reason: str) -> Delivery:
+    """Not now: wait until `until` without spending an attempt; the trace says why, once."""
+    note = f"Held: {reason}"
+    Delivery.objects.filter(pk=delivery.pk, status__in=DUE_STATUSES).update(
+        next_attempt_at=until, last_error=note
+    )
+    if delivery.last_error != note:
+        trace_record(
+            subject_type=delivery.subject_type,
+            subject_key=delivery.subject_key,
+            stage="hold",
+            outcome=TraceOutcome.NOTE,
+            delivery=delivery,
+            message=f"Delivery to {delivery.target_system.code} held until "
+            f"{until:%Y-%m-%d %H:%M:%S} UTC: {reason}.",
+        )
+    delivery.next_attempt_at, delivery.last_error = until, note
+    delivery_enqueue(delivery=delivery, eta=until)
+    return delivery
+
+
+def _attempt(delivery: Delivery, now: datetime) -> Delivery:
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery, number=delivery.attempts, started_at=now
     )
@@ -52,7 +110,12 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Delive
             idempotency_key=delivery.idempotency_key,
         )
     except TransportError as exc:
+        # Only failures a retry could fix say the target is down; a refusal says it is up.
+        system_delivery_outcome(
+            system=delivery.target_system, succeeded=not exc.retryable, now=timezone.now()
+        )
         return _attempt_failed(delivery, attempt, exc, now)
+    system_delivery_outcome(system=delivery.target_system, succeeded=True, now=timezone.now())
     return _attempt_succeeded(delivery, attempt, response)
 
 
@@ -93,6 +156,8 @@ def _attempt_failed(delivery, attempt, exc: TransportError, now) -> Delivery:
             base_seconds=flow.backoff_base_seconds,
             max_seconds=flow.backoff_max_seconds,
         )
+        # A target that says when to come back (429/503 Retry-After) is taken at its word.
+        delay = max(delay, timedelta(seconds=exc.retry_after or 0))
         delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, now + delay
         verdict = f"retry in {delay.total_seconds():.1f}s"
     else:

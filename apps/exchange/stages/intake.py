@@ -24,9 +24,11 @@ from apps.core.errors import Conflict, HubError, ValidationFailed
 from apps.core.hashing import canonical_json_hash, content_hash
 from apps.core.json_input import json_parse, text_storable
 from apps.exchange.handlers import handler_for
-from apps.exchange.models import Envelope, EnvelopeStatus, TraceOutcome
+from apps.exchange.models import Envelope, EnvelopeStatus, TraceEvent, TraceOutcome
 from apps.exchange.stages.trace import Trail, trace_record
-from apps.flows.selectors import flow_get, flow_require_active
+from apps.flows.models import DegradedMode
+from apps.flows.selectors import flow_accepting, flow_get
+from apps.systems.selectors import system_gate
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 CONTENT_TYPE_CHARACTERS = Envelope._meta.get_field("content_type").max_length
@@ -61,7 +63,8 @@ def intake_receive(
     handler = handler_for(flow_code)
 
     def process(envelope: Envelope, trail: Trail) -> IntakeAnswer:
-        flow_require_active(flow=flow)
+        flow_accepting(flow=flow)
+        _degraded_mode_obeyed(flow)
         return handler.receive(flow=flow, partner=partner, envelope=envelope, trail=trail, **params)
 
     return envelope_receive(
@@ -72,6 +75,27 @@ def intake_receive(
         content_type=content_type,
         process=process,
     )
+
+
+class TargetUnavailable(HubError):
+    """The flow refuses new work while its target cannot take it (degraded mode "block")."""
+
+    code = "target_unavailable"
+    status = 503
+
+
+def _degraded_mode_obeyed(flow) -> None:
+    # "hold" and "accept and queue" take the payload; its deliveries wait at the target's gate.
+    if flow.degraded_mode != DegradedMode.BLOCK or flow.target_system is None:
+        return
+    gate = system_gate(system=flow.target_system, now=timezone.now())
+    if not gate.open:
+        wait = max(1, math.ceil((gate.until - timezone.now()).total_seconds()))
+        raise TargetUnavailable(
+            f"Flow {flow.code!r} takes no new payloads while {flow.target_system.code} is "
+            f"unavailable ({gate.reason}); retry after {wait} seconds.",
+            retry_after=wait,
+        )
 
 
 def envelope_receive(
@@ -187,6 +211,11 @@ def _envelope_claim(flow, partner, key, raw, content_type):
     for _ in range(3):
         if key and (live := _live_envelope(flow, partner, key)) is not None:
             return _repeat_or_takeover(live, body_hash)
+        if key and (first := _same_body_earlier(flow, partner, body_hash)) is not None:
+            try:
+                return None, _duplicate_answered(first, key, raw, content_type)
+            except IntegrityError:
+                continue
         token, expires = _lease()
         try:
             with transaction.atomic():
@@ -208,6 +237,62 @@ def _envelope_claim(flow, partner, key, raw, content_type):
         code="idempotency_key_in_progress",
         retry_after=1,
     )
+
+
+def _same_body_earlier(flow, partner, body_hash: str) -> Envelope | None:
+    """The first accepted envelope with this body from this partner, inside the window."""
+    window = settings.HUB_DUPLICATE_WINDOW_SECONDS
+    if not window:
+        return None
+    since = timezone.now() - timedelta(seconds=window)
+    return (
+        Envelope.objects.filter(
+            partner=partner,
+            flow=flow,
+            body_hash=body_hash,
+            status=EnvelopeStatus.ACCEPTED,
+            duplicate_of__isnull=True,
+            created_at__gte=since,
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _duplicate_answered(first: Envelope, key: str, raw: bytes, content_type: str) -> IntakeAnswer:
+    # The same body under a new key is a resend whose sender lost our answer: it gets that
+    # answer, kept under its own key, and never a second business object.
+    with transaction.atomic():
+        envelope = Envelope.objects.create(
+            partner=first.partner,
+            flow=first.flow,
+            idempotency_key=key,
+            body_hash=first.body_hash,
+            raw=raw,
+            content_type=_storable_content_type(content_type),
+            status=EnvelopeStatus.ACCEPTED,
+            response_status=first.response_status,
+            response_body=first.response_body,
+            subject_key=first.subject_key,
+            duplicate_of=first,
+        )
+    subject = (
+        TraceEvent.objects.filter(envelope=first)
+        .exclude(subject_type="envelope")
+        .values_list("subject_type", "subject_key")
+        .first()
+    ) or ("envelope", str(first.pk))
+    trace_record(
+        subject_type=subject[0],
+        subject_key=subject[1],
+        stage="duplicate",
+        outcome=TraceOutcome.NOTE,
+        envelope=envelope,
+        message=f"The same body arrived again under key {key} (first under "
+        f"{first.idempotency_key}); answered with the first result, nothing applied twice.",
+        data={"first_envelope": first.pk, "envelope": envelope.pk},
+    )
+    return _answer_of(envelope)
 
 
 def _live_envelope(flow, partner, key) -> Envelope | None:

@@ -17,9 +17,12 @@ from apps.exchange.models import Delivery
 
 
 def delivery_schedule(
-    *, flow, subject_type: str, subject_key: str, path: str, payload: dict
+    *, flow, subject_type: str, subject_key: str, path: str, payload: dict, line_key: str = ""
 ) -> Delivery:
-    """Add an outbox row and enqueue its first attempt once the transaction commits."""
+    """Add an outbox row and enqueue its first attempt once the transaction commits.
+
+    Deliveries with the same `line_key` (say, one account's) reach the target in order.
+    """
     delivery = Delivery.objects.create(
         flow=flow,
         target_system=flow.target_system,
@@ -29,6 +32,7 @@ def delivery_schedule(
         payload=payload,
         idempotency_key=f"hub-{flow.code}-{uuid.uuid4().hex}",
         next_attempt_at=timezone.now(),
+        line_key=line_key,
     )
     delivery_enqueue(delivery=delivery)
     return delivery

@@ -135,7 +135,12 @@ def order_route(*, order: Order, flow, document: dict):
     """Queue the order for the ERP as an outbox row; a worker delivers it after commit."""
     payload = {"hub_order_number": order.number, **document}
     return delivery_schedule(
-        flow=flow, subject_type="order", subject_key=order.number, path="orders/", payload=payload
+        flow=flow,
+        subject_type="order",
+        subject_key=order.number,
+        path="orders/",
+        payload=payload,
+        line_key=order.account.number,  # one account's orders reach the ERP in order
     )
 
 
