@@ -92,6 +92,7 @@ class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying", "Failed in a way a retry can fix; waits for next_attempt_at"
     DELIVERED = "delivered", "The target accepted it"
     DEAD = "dead", "Gave up; a dead letter in the quarantine queue"
+    HELD = "held", "Held by an operator; goes again only when released (retry now)"
 
 
 class Delivery(NeverDeleted, HubModel):
@@ -140,3 +141,36 @@ class DeliveryAttempt(NeverDeleted):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of delivery {self.delivery_id}"
+
+
+class ReplayStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for a second person"
+    DONE = "done", "Approved and queued again"
+    REFUSED = "refused", "Refused by a second person"
+
+
+class ReplayRequest(NeverDeleted, HubModel):
+    """A request to send a flow's deliveries of a time range again; a second person decides."""
+
+    flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT)
+    since = models.DateTimeField()
+    until = models.DateTimeField()
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=ReplayStatus.choices, default=ReplayStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    deliveries = models.PositiveIntegerField(default=0, help_text="How many were queued again.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("approve_replayrequest", "Can approve another person's replay request")]
+
+    def __str__(self) -> str:
+        return f"replay {self.flow_id} {self.since:%Y-%m-%d %H:%M}–{self.until:%Y-%m-%d %H:%M}"

@@ -4,6 +4,8 @@ They live here, not in quarantine/, because approving a replay runs the pipeline
 which sits above the quarantine app.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -13,19 +15,22 @@ from django.utils.html import format_html
 
 from apps.core.admin import NeverDeletedAdmin
 from apps.core.errors import HubError
-from apps.exchange.models import Delivery, Envelope
-from apps.exchange.services import replay_approve
-from apps.operations.forms import DecisionNoteForm, OrderPriceCorrectionForm
+from apps.exchange.models import Envelope
+from apps.operations import delivery_admin  # noqa: F401 - registers the outbox screens
 from apps.operations.models import Alert
-from apps.quarantine.models import QuarantineItem, QuarantineStatus
-from apps.quarantine.services import (
-    quarantine_accept_owner_prices,
-    quarantine_correct_order_prices,
-    quarantine_decide_same_company,
-    quarantine_discard,
-    quarantine_refuse_replay,
-    quarantine_submit_correction,
-)
+from apps.quarantine.decisions import Decision, registry
+from apps.quarantine.forms import NoteForm
+from apps.quarantine.models import QuarantineItem
+
+
+@dataclass
+class DecisionPanel:
+    """One HTML form on the review screen: decisions sharing a form class share its fields."""
+
+    html_id: str
+    heading: str
+    form: NoteForm
+    buttons: list[tuple[str, str]]
 
 
 @admin.register(QuarantineItem)
@@ -55,70 +60,61 @@ class QuarantineItemAdmin(NeverDeletedAdmin):
         if not self.has_view_permission(request, item):
             raise PermissionDenied
         if request.method == "POST":
-            self._decide(request, item)
-            return redirect("admin:quarantine_review", pk=pk)
-        return TemplateResponse(
-            request,
-            "admin/quarantine/review.html",
-            {
-                **self.admin_site.each_context(request),
-                "item": item,
-                "opts": self.model._meta,
-                "title": f"Quarantined {item.subject_type} {item.subject_key}",
-                "correction_form": OrderPriceCorrectionForm(item=item)
-                if item.subject_type == "order" and item.reason_code != "delivery_failed"
-                else None,
-                "decision_form": DecisionNoteForm(),
-                "may_correct": item.status == QuarantineStatus.OPEN
-                and item.is_owned_by(request.user),
-                "may_approve": item.status == QuarantineStatus.AWAITING_APPROVAL
-                and request.user.has_perm("quarantine.approve_replay"),
-                "trace_url": reverse(
-                    "operations:trace", args=[item.subject_type, item.subject_key]
-                ),
-            },
-        )
+            return self._decide(request, item)
+        return self._review_page(request, item)
 
     def _decide(self, request, item):
+        """Take the posted decision the registry offers; a refusal is told on the page itself."""
+        name = request.POST.get("action", "")
         try:
-            message = self._apply_decision(request, item)
+            decision = registry.decision_for(item=item, user=request.user, name=name)
         except HubError as exc:
             messages.error(request, exc.message)
-        else:
-            messages.success(request, message)
-
-    def _apply_decision(self, request, item) -> str:
-        action, user = request.POST.get("action"), request.user
-        if action in ("approve", "refuse") and not user.has_perm("quarantine.approve_replay"):
-            raise PermissionDenied
-        note = request.POST.get("note", "")
-        if action == "accept_owner_price":
-            quarantine_accept_owner_prices(item=item, actor=user, note=note)
-            return "ERP prices accepted; the replay now waits for a second person's approval."
-        if action == "correct":
-            form = OrderPriceCorrectionForm(request.POST, item=item)
-            if not form.is_valid():
-                raise HubError(f"The correction is not valid: {form.errors.as_text()}")
-            quarantine_correct_order_prices(item=item, prices=form.prices(), actor=user, note=note)
-            return "Correction saved; the replay now waits for a second person's approval."
-        if action == "discard":
-            quarantine_discard(item=item, actor=user, note=note)
-            return "Item discarded; the owner's value stands."
-        if action == "same_as":
-            item = quarantine_decide_same_company(item=item, actor=user, note=note)
-            return "The mapping to the existing company waits for a second person's approval."
-        if action == "request_replay":
-            quarantine_submit_correction(
-                item=item, corrected_payload=item.payload, actor=user, note=note
+            return self._review_page(request, item, status=exc.status)
+        form = decision.form(item, request.POST)
+        if not form.is_valid():
+            messages.error(request, f"{decision.label_for(item)}: see the errors in the form.")
+            return self._review_page(request, item, bound=form)
+        try:
+            messages.success(
+                request, decision.take(item=item, actor=request.user, data=form.cleaned_data)
             )
-            return "Replay as is requested; it now waits for a second person's approval."
-        if action == "approve":
-            item = replay_approve(item=item, actor=user, note=note)
-            return f"Replay approved; the item is {item.get_status_display().lower()}."
-        if action == "refuse":
-            quarantine_refuse_replay(item=item, actor=user, note=note)
-            return "Correction sent back to its owner."
-        raise HubError(f"Unknown action {action!r}.")
+        except HubError as exc:
+            messages.error(request, exc.message)
+        return redirect("admin:quarantine_review", pk=item.pk)
+
+    def _review_page(self, request, item, *, bound: NoteForm | None = None, status: int = 200):
+        headings, rows = registry.problem_table(item)
+        context = {
+            **self.admin_site.each_context(request),
+            "item": item,
+            "opts": self.model._meta,
+            "title": f"Quarantined {item.subject_type} {item.subject_key}",
+            "problem_headings": headings,
+            "problem_rows": rows,
+            "panels": _panels(item, registry.offered(item=item, user=request.user), bound),
+            "trace_url": reverse("operations:trace", args=[item.subject_type, item.subject_key]),
+        }
+        return TemplateResponse(request, "admin/quarantine/review.html", context, status=status)
+
+
+def _panels(item, decisions: list[Decision], bound: NoteForm | None) -> list[DecisionPanel]:
+    """One panel per form class, in registration order; the first keeps Django's default ids
+    and later ones get prefixed ids, so ids stay unique while field names stay plain."""
+    panels: dict[type, DecisionPanel] = {}
+    for decision in decisions:
+        panel = panels.get(decision.form_class)
+        if panel is None:
+            form = bound if type(bound) is decision.form_class else decision.form(item)
+            form.auto_id = "id_%s" if not panels else f"id_{decision.name}-%s"
+            panel = panels[decision.form_class] = DecisionPanel(
+                html_id=f"{decision.name.replace('_', '-')}-form",
+                heading=decision.role.label,
+                form=form,
+                buttons=[],
+            )
+        panel.buttons.append((decision.name, decision.label_for(item)))
+    return list(panels.values())
 
 
 @admin.register(Alert)
@@ -180,27 +176,6 @@ class EnvelopeAdmin(NeverDeletedAdmin):
         "error_code",
         "raw_text",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(NeverDeletedAdmin):
-    list_display = [
-        "pk",
-        "subject_type",
-        "subject_key",
-        "target_system",
-        "status",
-        "attempts",
-        "next_attempt_at",
-    ]
-    list_filter = ["status", "target_system", "flow"]
-    search_fields = ["subject_key", "idempotency_key"]
 
     def has_add_permission(self, request):
         return False

@@ -5,5 +5,6 @@ class OperationsConfig(AppConfig):
     name = "apps.operations"
 
     def ready(self) -> None:
-        # Register the tasks in every process (web too), so services can enqueue by name.
-        from apps.operations import tasks  # noqa: F401
+        # Tasks register in every process (web too), so services can enqueue by name; the
+        # second person's quarantine decisions need the pipeline, so they register from here.
+        from apps.operations import decisions, tasks  # noqa: F401
