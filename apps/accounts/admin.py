@@ -20,8 +20,15 @@ class EntitlementInline(admin.TabularInline):
 
 
 class SiteInline(admin.TabularInline):
+    """Sites as the owning system sent them; an inline would otherwise write past the matrix."""
+
     model = AccountSite
     extra = 0
+    can_delete = False
+    fields = readonly_fields = ["code", "kind", "name", "line1", "city", "postal_code", "country"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CompanyAccount)

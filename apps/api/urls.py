@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.api import records, views
+from apps.api import records, views, webhooks
 
 
 class OrderNumber:
@@ -24,6 +24,7 @@ urlpatterns = [
     path("orders/<order_number:number>/", views.OrderDetail.as_view(), name="order-detail"),
     path("ownership/", views.OwnershipMatrix.as_view(), name="ownership"),
     path("records/<slug:entity>/", records.RecordWrite.as_view(), name="record-write"),
+    path("webhooks/order-status/", webhooks.OrderStatusWebhook.as_view(), name="order-status"),
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),

@@ -19,7 +19,17 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ["line_number", "product", "quantity", "uom", "unit_price", "ship_to"]
+    readonly_fields = [
+        "line_number",
+        "product",
+        "quantity",
+        "uom",
+        "unit_price",
+        "ship_to",
+        "status",
+        "confirmed_quantity",
+        "status_reason",
+    ]
 
 
 @admin.register(Order)

@@ -42,6 +42,38 @@ class Order(HubModel):
         return self.number
 
 
+class OrderLineStatus(models.TextChoices):
+    OPEN = "open", "Not answered by the ERP yet"
+    ACCEPTED = "accepted", "Confirmed by the ERP as ordered"
+    CHANGED = "changed", "Confirmed by the ERP with another quantity"
+    REJECTED = "rejected", "Refused by the ERP; will not be fulfilled"
+    CANCELLED = "cancelled", "Cancelled with its order"
+
+
+# Where a line may go from each status when the ERP answers it; rejected and cancelled are final.
+LINE_MOVES = {
+    OrderLineStatus.OPEN: {
+        OrderLineStatus.ACCEPTED,
+        OrderLineStatus.CHANGED,
+        OrderLineStatus.REJECTED,
+        OrderLineStatus.CANCELLED,
+    },
+    OrderLineStatus.ACCEPTED: {
+        OrderLineStatus.CHANGED,
+        OrderLineStatus.REJECTED,
+        OrderLineStatus.CANCELLED,
+    },
+    OrderLineStatus.CHANGED: {
+        OrderLineStatus.ACCEPTED,
+        OrderLineStatus.CHANGED,
+        OrderLineStatus.REJECTED,
+        OrderLineStatus.CANCELLED,
+    },
+    OrderLineStatus.REJECTED: set(),
+    OrderLineStatus.CANCELLED: set(),
+}
+
+
 class OrderLine(HubModel):
     """One line in canonical units: quantity and unit price per the product's unit."""
 
@@ -52,6 +84,18 @@ class OrderLine(HubModel):
     uom = models.CharField(max_length=10)
     unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     ship_to = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=OrderLineStatus.choices, default=OrderLineStatus.OPEN
+    )
+    # The ERP's answer, apart from `quantity`: what the buyer ordered stays as ordered.
+    confirmed_quantity = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="What the ERP will deliver; blank until it answers.",
+    )
+    status_reason = models.CharField(max_length=200, blank=True)
     history = history()
 
     class Meta:
@@ -59,6 +103,10 @@ class OrderLine(HubModel):
         constraints = [
             models.UniqueConstraint(fields=["order", "line_number"], name="one_line_number")
         ]
+
+    def can_become(self, status: str) -> bool:
+        """Whether the ERP may move this line to `status` (a repeat of its answer is harmless)."""
+        return status == self.status or status in LINE_MOVES[self.status]
 
 
 class CartStatus(models.TextChoices):

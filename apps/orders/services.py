@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
-from apps.core.errors import InvalidTransition
-from apps.orders.models import Order, OrderLine
+from django.contrib.auth.models import AbstractBaseUser
+
+from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.upsert import BulkResult, upsert_bulk, upsert_one
+from apps.orders.models import (
+    BlanketOrder,
+    Cart,
+    Order,
+    OrderLine,
+    OrderLineStatus,
+    OrderRelease,
+    OrderStatus,
+    Payment,
+    Quote,
+)
+
+# The ERP answers an order it holds and has not started to ship: an acknowledgment may follow
+# an acknowledgment (the ERP changing a line later), but nothing follows an end.
+ERP_ANSWERABLE = [OrderStatus.SUBMITTED, OrderStatus.ACKNOWLEDGED]
+
+
+@dataclass(frozen=True)
+class LineAnswer:
+    """The ERP's answer for one line: its status, the quantity it confirms, and why."""
+
+    status: str
+    quantity: Decimal | None = None
+    reason: str = ""
 
 
 def order_create(
@@ -52,11 +79,7 @@ def order_transition(
     changes: dict = {"status": to_status}
     if external_ref is not None:
         changes["external_ref"] = external_ref
-    locked = Order.objects.select_for_update().get(pk=order.pk)
-    if locked.status not in from_statuses:
-        raise InvalidTransition(
-            f"Order {order.number} is {locked.status}, not one of {', '.join(from_statuses)}."
-        )
+    locked = _order_locked(order, from_statuses)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*changes, "updated_at"])
@@ -68,3 +91,227 @@ def order_reprice_lines(*, order: Order, prices: dict[int, Decimal]) -> None:
     for line in order.lines.filter(line_number__in=prices):
         line.unit_price = prices[line.line_number]
         line.save(update_fields=["unit_price", "updated_at"])
+
+
+def order_acknowledge(*, order: Order, lines: dict[int, LineAnswer]) -> Order:
+    """The ERP confirms the order: lines in `lines` as answered, other open lines as ordered.
+
+    An order whose every line the ERP refused is rejected, not acknowledged.
+    """
+    locked = _order_locked(order, ERP_ANSWERABLE)
+    current = _lines_locked(locked)
+    _lines_known(locked, current, lines)
+    for number, line in current.items():
+        if number in lines:
+            _line_answer(locked, line, lines[number])
+        elif line.status == OrderLineStatus.OPEN:
+            _line_answer(locked, line, LineAnswer(OrderLineStatus.ACCEPTED))
+    refused = all(line.status == OrderLineStatus.REJECTED for line in current.values())
+    return _order_move(locked, OrderStatus.REJECTED if refused else OrderStatus.ACKNOWLEDGED)
+
+
+def order_reject(*, order: Order, reason: str = "") -> Order:
+    """The ERP refuses the whole order: every line it had not refused yet is refused too."""
+    return _order_end(order, OrderStatus.REJECTED, OrderLineStatus.REJECTED, reason)
+
+
+def order_cancel(*, order: Order, reason: str = "") -> Order:
+    """The ERP cancels the order: its open and confirmed lines are cancelled, refusals stay."""
+    return _order_end(order, OrderStatus.CANCELLED, OrderLineStatus.CANCELLED, reason)
+
+
+def _order_end(order: Order, status: str, line_status: str, reason: str) -> Order:
+    locked = _order_locked(order, ERP_ANSWERABLE)
+    for line in _lines_locked(locked).values():
+        # A line refused earlier keeps its refusal and its reason.
+        if line.status != line_status and line.can_become(line_status):
+            _line_answer(locked, line, LineAnswer(line_status, reason=reason))
+    return _order_move(locked, status)
+
+
+def _order_locked(order: Order, from_statuses: list[str]) -> Order:
+    # The order row is the lock for its lines too: every writer takes it first, so two
+    # answers for one order apply one after the other and the second sees the first.
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status not in from_statuses:
+        raise InvalidTransition(
+            f"Order {order.number} is {locked.status}, not one of {', '.join(from_statuses)}."
+        )
+    return locked
+
+
+def _lines_locked(order: Order) -> dict[int, OrderLine]:
+    lines = OrderLine.objects.select_for_update().filter(order=order).order_by("line_number")
+    return {line.line_number: line for line in lines}
+
+
+def _lines_known(order: Order, current: dict[int, OrderLine], answers: dict) -> None:
+    unknown = sorted(set(answers) - set(current))
+    if unknown:
+        raise ValidationFailed(
+            f"Order {order.number} has no line {', '.join(map(str, unknown))}.",
+            code="unknown_line",
+            fields={"lines": [f"No line {number} on this order." for number in unknown]},
+        )
+
+
+def _line_answer(order: Order, line: OrderLine, answer: LineAnswer) -> None:
+    if not line.can_become(answer.status):
+        raise InvalidTransition(
+            f"Line {line.line_number} of order {order.number} is {line.status}; "
+            f"it cannot become {answer.status}."
+        )
+    confirmed = answer.quantity
+    if confirmed is None:
+        confirmed = line.quantity if answer.status == OrderLineStatus.ACCEPTED else Decimal(0)
+    changes = {
+        "status": answer.status,
+        "confirmed_quantity": confirmed,
+        "status_reason": answer.reason[:200],
+    }
+    if all(getattr(line, name) == value for name, value in changes.items()):
+        return  # a repeated answer: no history row for a change that did not happen
+    for name, value in changes.items():
+        setattr(line, name, value)
+    line.save(update_fields=[*changes, "updated_at"])
+
+
+def _order_move(order: Order, status: str) -> Order:
+    if order.status != status:
+        order.status = status
+        order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+# Upserts of canonical order data by natural key (record sync, bulk pulls, the admin).
+CART_KEY = ("number",)
+QUOTE_KEY = ("number",)
+ORDER_KEY = ("number",)
+ORDER_LINE_KEY = ("order", "line_number")
+BLANKET_ORDER_KEY = ("number",)
+ORDER_RELEASE_KEY = ("number",)
+PAYMENT_KEY = ("reference",)
+
+
+def cart_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Cart:
+    """Create or change the cart with this number."""
+    return upsert_one(Cart, key_fields=CART_KEY, key=key, values=values, actor=actor, reason=reason)
+
+
+def carts_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many carts by number in a fixed number of queries."""
+    return upsert_bulk(Cart, key_fields=CART_KEY, rows=rows, actor=actor, reason=reason)
+
+
+def quote_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Quote:
+    """Create or change the quote with this number."""
+    return upsert_one(
+        Quote, key_fields=QUOTE_KEY, key=key, values=values, actor=actor, reason=reason
+    )
+
+
+def quotes_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many quotes by number in a fixed number of queries."""
+    return upsert_bulk(Quote, key_fields=QUOTE_KEY, rows=rows, actor=actor, reason=reason)
+
+
+def order_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Order:
+    """Create or change the order with this number; partners' orders come through order capture."""
+    return upsert_one(
+        Order, key_fields=ORDER_KEY, key=key, values=values, actor=actor, reason=reason
+    )
+
+
+def orders_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many orders by number in a fixed number of queries."""
+    return upsert_bulk(Order, key_fields=ORDER_KEY, rows=rows, actor=actor, reason=reason)
+
+
+def order_line_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> OrderLine:
+    """Create or change one line of an order."""
+    return upsert_one(
+        OrderLine, key_fields=ORDER_LINE_KEY, key=key, values=values, actor=actor, reason=reason
+    )
+
+
+def order_lines_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many order lines in a fixed number of queries."""
+    return upsert_bulk(OrderLine, key_fields=ORDER_LINE_KEY, rows=rows, actor=actor, reason=reason)
+
+
+def blanket_order_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BlanketOrder:
+    """Create or change the blanket order with this number."""
+    return upsert_one(
+        BlanketOrder,
+        key_fields=BLANKET_ORDER_KEY,
+        key=key,
+        values=values,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def blanket_orders_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many blanket orders by number in a fixed number of queries."""
+    return upsert_bulk(
+        BlanketOrder, key_fields=BLANKET_ORDER_KEY, rows=rows, actor=actor, reason=reason
+    )
+
+
+def order_release_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> OrderRelease:
+    """Create or change one release against a blanket order."""
+    return upsert_one(
+        OrderRelease,
+        key_fields=ORDER_RELEASE_KEY,
+        key=key,
+        values=values,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def order_releases_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many order releases by number in a fixed number of queries."""
+    return upsert_bulk(
+        OrderRelease, key_fields=ORDER_RELEASE_KEY, rows=rows, actor=actor, reason=reason
+    )
+
+
+def payment_upsert(
+    *, key: dict, values: dict, actor: AbstractBaseUser | None = None, reason: str = ""
+) -> Payment:
+    """Create or change the payment with this gateway reference."""
+    return upsert_one(
+        Payment, key_fields=PAYMENT_KEY, key=key, values=values, actor=actor, reason=reason
+    )
+
+
+def payments_upsert_bulk(
+    *, rows: list[dict], actor: AbstractBaseUser | None = None, reason: str = ""
+) -> BulkResult:
+    """Create or change many payments by reference in a fixed number of queries."""
+    return upsert_bulk(Payment, key_fields=PAYMENT_KEY, rows=rows, actor=actor, reason=reason)

@@ -22,9 +22,10 @@ def role_field_name(system: System) -> str:
 class FieldOwnershipForm(forms.ModelForm):
     """Entity and field from the registry; per system a set of roles (O, C, U, R)."""
 
-    entity = forms.ChoiceField(choices=[(name, name) for name in ENTITIES])
+    # Callables: this module is imported (by the admin) before the entity apps register.
+    entity = forms.ChoiceField(choices=lambda: [(name, name) for name in ENTITIES])
     field = forms.ChoiceField(
-        choices=[(spec.name, [(f, f) for f in spec.fields]) for spec in ENTITIES.values()]
+        choices=lambda: [(spec.name, [(f, f) for f in spec.fields]) for spec in ENTITIES.values()]
     )
     systems: list[System] = []
 

@@ -13,8 +13,6 @@ from apps.ownership.models import BusinessOwner, Enforcement, FieldOwnership, ma
 from apps.ownership.registry import entity_fields
 from apps.systems.models import System
 
-REGISTERED = frozenset(entity_fields())
-
 
 class OwnershipRuleMissing(HubError):
     code = "ownership_rule_missing"
@@ -95,7 +93,7 @@ def ownership_rule_check(*, rule: FieldOwnership | None, spec: RuleSpec) -> None
 
 
 def _not_in_registry(rule, spec: RuleSpec) -> str:
-    if (spec.entity, spec.field) in REGISTERED:
+    if (spec.entity, spec.field) in _registered():
         return ""
     return f"{spec.name} is not a field in the registry; the matrix has rows for those only."
 
@@ -103,7 +101,7 @@ def _not_in_registry(rule, spec: RuleSpec) -> str:
 def _moves_away(rule, spec: RuleSpec) -> str:
     if not _saved(rule) or (rule.entity, rule.field) == (spec.entity, spec.field):
         return ""
-    if (rule.entity, rule.field) not in REGISTERED:
+    if (rule.entity, rule.field) not in _registered():
         return ""
     return f"Moving this row to {spec.name} would leave {rule.entity}.{rule.field} with no owner."
 
@@ -142,6 +140,11 @@ def _owner_consumes(rule, spec: RuleSpec) -> str:
         f"{spec.name} would have two owners: {owner.code} is its owner and is also listed "
         "as a mere consumer. A system either owns a field or only reads it."
     )
+
+
+def _registered() -> frozenset[tuple[str, str]]:
+    # Read when asked: the entity apps fill the registry after this module is imported.
+    return frozenset(entity_fields())
 
 
 def _saved(rule: FieldOwnership | None) -> bool:
@@ -198,7 +201,7 @@ def _save_row(rule: FieldOwnership, spec: RuleSpec) -> None:
 @transaction.atomic
 def ownership_rule_delete(*, actor: AbstractBaseUser | None, rule: FieldOwnership) -> None:
     """Delete a matrix row; refused while its field is in the registry (it would be unowned)."""
-    if (rule.entity, rule.field) in REGISTERED:
+    if (rule.entity, rule.field) in _registered():
         raise ValidationFailed(
             f"Deleting this row would leave {rule.entity}.{rule.field} with no owner. "
             "Give the field another owner system instead."

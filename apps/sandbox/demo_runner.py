@@ -136,6 +136,13 @@ def _demo_serve(*, host: str, port: int, story: bool, children: Children, write:
     write(_manage(["seed_demo", "--hub-url", url], env=children.env))
     _hub_start(host=host, port=port, children=children)
     token = _manage(["partner_token", "storefront"], env=children.env)
+    # The sandbox ERP answers orders (acknowledge, change, reject, cancel) on the hub's webhook.
+    erp_token = _manage(["partner_token", "erp"], env=children.env)
+    _http(
+        "post",
+        f"{url}/sandbox/erp/webhook/",
+        json={"url": f"{url}/api/v1/webhooks/order-status/", "token": erp_token},
+    )
     if story:
         _story_tell(url=url, token=token, children=children, write=write)
     _banner_print(url=url, token=token, log_dir=children.log_dir, write=write)
@@ -275,6 +282,7 @@ def _banner_print(*, url: str, token: str, log_dir: Path, write: Write) -> None:
         f"  API docs           {url}/api/v1/docs/",
         f"  quarantine queue   {url}/admin/quarantine/quarantineitem/",
         f"  ERP received log   {url}/sandbox/erp/received/",
+        f"  storefront log     {url}/sandbox/storefront/received/ (order status notices)",
         f"  health             {url}/healthz   {url}/readyz",
         f"logins: {usernames} (password {seed['password']})",
         f"storefront partner token: {token}",

@@ -25,3 +25,11 @@ class SandboxFault(HubModel):
     latency_ms = models.PositiveIntegerField(default=0)
     down = models.BooleanField(default=False)
     reject_sku = models.CharField(max_length=60, blank=True)
+
+
+class SandboxWebhook(HubModel):
+    """Where a simulated system sends its events, and the hub partner token it sends with."""
+
+    system = models.CharField(max_length=40, unique=True)
+    url = models.URLField(max_length=500)
+    token = models.CharField(max_length=200)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+import uuid
 
+import requests
 from django.db import transaction
 from django.db.models import F
 
-from apps.core.errors import ValidationFailed
-from apps.sandbox.models import SandboxFault, SandboxReceipt
+from apps.core.errors import Conflict, TransportError, ValidationFailed
+from apps.sandbox.models import SandboxFault, SandboxReceipt, SandboxWebhook
 
 FAULT_FIELDS = {"status", "count", "latency_ms", "down", "reject_sku"}
 
@@ -68,3 +70,95 @@ def erp_order_accept(*, key: str, body: dict) -> tuple[int, dict]:
     receipt.answer = {"order_number": f"ERP-{500000 + receipt.pk}", "status": "accepted"}
     receipt.save(update_fields=["answer"])
     return 201, receipt.answer
+
+
+def storefront_status_accept(*, key: str, body: dict) -> tuple[int, dict]:
+    """The sandbox storefront takes an order status notification, once per idempotency key."""
+    earlier = receipt_for_key(system="storefront", key=key)
+    if earlier is not None:
+        return 200, earlier.answer
+    status, _ = fault_take(system="storefront")
+    if status:
+        return status, {"error": "sandbox fault: injected"}
+    receipt = SandboxReceipt.objects.create(
+        system="storefront",
+        path="order-status/",
+        idempotency_key=key,
+        body=body,
+        answer={"status": "received"},
+    )
+    return 200, receipt.answer
+
+
+def webhook_configure(*, system: str, spec: dict) -> SandboxWebhook:
+    """Tell a simulated system where the hub's webhook is and which partner token to send."""
+    if set(spec) != {"url", "token"} or not all(isinstance(v, str) and v for v in spec.values()):
+        raise ValidationFailed('Send {"url": "<hub webhook URL>", "token": "<partner token>"}.')
+    webhook, _ = SandboxWebhook.objects.update_or_create(system=system, defaults=spec)
+    return webhook
+
+
+def webhook_clear(*, system: str) -> None:
+    SandboxWebhook.objects.filter(system=system).delete()
+
+
+# What an ERP user does, in the ERP's own status codes (see order-status-v1.json).
+ERP_ACTIONS = {"acknowledge": "AK", "change": "AC", "reject": "RJ", "cancel": "CA"}
+
+
+def erp_status_document(*, order_number: str, spec: dict) -> dict:
+    """The status document the ERP sends for an action on one of its orders."""
+    action = spec.get("action")
+    if action not in ERP_ACTIONS:
+        raise ValidationFailed(f"action must be one of {', '.join(ERP_ACTIONS)}.")
+    document = {
+        # The same event id is the same document: resending it is a repeat, not a new event.
+        "document_id": str(spec.get("event_id") or f"ST-{uuid.uuid4().hex[:20]}"),
+        "order_number": order_number,
+        "status": ERP_ACTIONS[action],
+    }
+    if spec.get("reason"):
+        document["reason"] = spec["reason"]
+    if action == "change":
+        document["lines"] = [_erp_line(line) for line in spec.get("lines", [])]
+    return document
+
+
+def _erp_line(line: dict) -> dict:
+    answer = {"line": line.get("line")}
+    if line.get("reject"):
+        answer["status"] = "IR"
+    elif "quantity" in line:
+        answer.update(status="IQ", quantity=line["quantity"])
+    else:
+        answer["status"] = "IA"
+    if line.get("reason"):
+        answer["reason"] = line["reason"]
+    return answer
+
+
+def erp_status_send(*, document: dict) -> tuple[int, dict]:
+    """POST the ERP's status document to the hub's webhook; returns the hub's answer.
+
+    Outside any transaction: the hub may call back into the sandbox (the storefront) while
+    this request waits for its answer.
+    """
+    webhook = SandboxWebhook.objects.filter(system="erp").first()
+    if webhook is None:
+        raise Conflict("The sandbox ERP has no hub webhook; POST /sandbox/erp/webhook/ first.")
+    try:
+        response = requests.post(
+            webhook.url,
+            json=document,
+            headers={
+                "Authorization": f"Token {webhook.token}",
+                "Idempotency-Key": f"erp-status-{document['document_id']}",
+            },
+            timeout=15,
+        )
+    except requests.RequestException as exc:
+        raise TransportError(f"The hub did not answer: {exc}", retryable=True) from exc
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, {"raw": response.text[:2000]}

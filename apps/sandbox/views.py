@@ -8,7 +8,16 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import HubError
 from apps.sandbox.models import SandboxReceipt
-from apps.sandbox.services import erp_order_accept, fault_clear, fault_set
+from apps.sandbox.services import (
+    erp_order_accept,
+    erp_status_document,
+    erp_status_send,
+    fault_clear,
+    fault_set,
+    storefront_status_accept,
+    webhook_clear,
+    webhook_configure,
+)
 
 SANDBOX_TOKEN = "sandbox-erp-token"
 
@@ -67,6 +76,45 @@ def erp_orders(request):
     if request.headers.get("Authorization") != f"Bearer {SANDBOX_TOKEN}":
         return JsonResponse({"error": "bad credentials"}, status=401)
     status, body = erp_order_accept(
+        key=request.headers.get("Idempotency-Key", ""), body=_json(request)
+    )
+    return JsonResponse(body, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["POST", "DELETE"])
+def webhook(request, system: str):
+    """Where the system sends its events in the hub, and the partner token it sends them with."""
+    if request.method == "DELETE":
+        webhook_clear(system=system)
+        return JsonResponse({"webhook": None})
+    try:
+        configured = webhook_configure(system=system, spec=_json(request))
+    except HubError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    # The token is a secret the caller already knows: never echoed back.
+    return JsonResponse({"webhook": {"url": configured.url}})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def erp_order_status(request, number: str):
+    """An ERP user acts on one of its orders; the ERP tells the hub, and this answers both."""
+    try:
+        document = erp_status_document(order_number=number, spec=_json(request))
+        status, answer = erp_status_send(document=document)
+    except HubError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    key = f"erp-status-{document['document_id']}"
+    return JsonResponse(
+        {"document": document, "idempotency_key": key, "hub_answer": answer}, status=status
+    )
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def storefront_order_status(request):
+    status, body = storefront_status_accept(
         key=request.headers.get("Idempotency-Key", ""), body=_json(request)
     )
     return JsonResponse(body, status=status)

@@ -13,7 +13,9 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import AccountEntitlement, CompanyAccount
 from apps.api.services import partner_token_issue
-from apps.exchange.models import Envelope
+from apps.exchange.models import Delivery, Envelope
+from apps.orders.models import Order, OrderStatus
+from apps.orders.services import order_transition
 from apps.ownership.models import FieldOwnership
 from apps.ownership.registry import ENTITIES
 from apps.quarantine.models import QuarantineItem
@@ -30,6 +32,8 @@ WALKED_ROUTES = {
     "order-detail": "the first partner's order: same 404 as a number that does not exist",
     "ownership": "the matrix itself: configuration, no partner data",
     "record-write": "every account-scoped entity: same 404 as a record that does not exist",
+    "order-status": "statuses are the matrix's status owner's alone: any other partner gets "
+    "the same 403 for the first partner's order as for a number that does not exist",
     "schema": "public description of the API",
     "docs": "public description of the API",
 }
@@ -112,6 +116,29 @@ def test_rival_record_write_answers_as_a_missing_record(cast, rival, entity):
         if isinstance(value, str) and len(value) > 3 and value not in json.dumps(body):
             assert value not in theirs.content.decode(), f"{entity} answer echoes {value!r}"
     assert Envelope.objects.filter(idempotency_key="walk-theirs").get().response_status == 404
+
+
+def test_rival_status_reports_answer_alike_for_anothers_order_and_a_missing_one(cast, rival):
+    world = World(cast)
+    order = order_transition(
+        order=Order.objects.get(number=world.order),
+        from_statuses=[OrderStatus.RECEIVED],
+        to_status=OrderStatus.SUBMITTED,
+        external_ref="ERP-500001",
+    )
+
+    def cancel(number: str, key: str):
+        document = {"document_id": key, "order_number": number, "status": "CA"}
+        return as_rival(rival).post(
+            "/api/v1/webhooks/order-status/", document, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
+
+    theirs, missing = cancel("ERP-500001", "walk-1"), cancel("ERP-999999", "walk-2")
+    assert theirs.status_code == missing.status_code == 403
+    assert theirs.json() == missing.json()
+    assert world.order not in theirs.content.decode()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SUBMITTED
+    assert not Delivery.objects.filter(flow__code="order-status").exists()
 
 
 def test_rival_references_to_anothers_account_are_unknown(cast, rival):

@@ -24,4 +24,6 @@ def schema_check(*, flow_code: str, version: str, document) -> None:
     for error in errors:
         where = ".".join(str(part) for part in error.absolute_path) or "body"
         fields.setdefault(where, []).append(error.message)
-    raise ValidationFailed("The order does not match the order schema.", fields=fields)
+    raise ValidationFailed(
+        f"The document does not match the {flow_code} schema v{version}.", fields=fields
+    )

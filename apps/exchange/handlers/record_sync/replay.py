@@ -25,7 +25,7 @@ def record_replay(*, item: QuarantineItem, actor) -> None:
     plan = record_plan(entity=item.subject_type, document=document, writer=writer)
     held = {problem["field"] for problem in item.problems}
     _authorise(plan, document, held)
-    record_write(plan=plan)
+    record_write(plan=plan, actor=actor)
     trace_record(
         subject_type=item.subject_type,
         subject_key=item.subject_key,
@@ -62,7 +62,7 @@ def _resolve_duplicate(item: QuarantineItem, document: dict, writer, actor) -> N
         message = f"Same company as {same_as}: {writer.code}'s {external_id} now resolves to it."
     else:
         plan = record_plan(entity=item.subject_type, document=document, writer=writer)
-        if not record_write(plan=plan):
+        if not record_write(plan=plan, actor=actor):
             raise ValidationFailed(f"{writer.code} may not create company accounts.")
         message = f"Created {item.subject_key} as a new company, as its owner decided."
     trace_record(

@@ -236,22 +236,21 @@ def record_apply(plan: WritePlan, document: dict, writer, flow, trail: Trail) ->
     return IntakeAnswer(_status(plan, applied), _answer(plan, applied), plan.key_text)
 
 
-def record_write(*, plan: WritePlan) -> bool:
-    """Save the allowed fields (history records the change); False when nothing may be created."""
+def record_write(*, plan: WritePlan, actor=None) -> bool:
+    """Save the allowed fields through the entity app's upsert service (which writes history).
+
+    False when nothing may be created. `actor` is the person who approved a replay, if any;
+    the writing system is named in the history's change reason.
+    """
     if plan.creating and not plan.apply:
         return False
-    if plan.creating:
-        for name in plan.spec.stamps:
-            setattr(plan.instance, name, plan.writer)
-    for name, value in plan.apply.items():
-        setattr(plan.instance, name, value)
-    try:
-        plan.instance.full_clean(validate_unique=False)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            f"The {plan.spec.name} record is incomplete or invalid.", fields=exc.message_dict
-        ) from exc
-    plan.instance.save()
+    stamps = dict.fromkeys(plan.spec.stamps, plan.writer) if plan.creating else {}
+    plan.instance = plan.spec.write(
+        key=plan.key,
+        values={**stamps, **plan.apply},
+        actor=actor,
+        reason=f"{RECORD_FLOW} from {plan.writer.code}",
+    )
     return True
 
 
