@@ -1,6 +1,7 @@
 """Company accounts and what hangs off them, as the matrix governs them (see AccountsConfig)."""
 
 from apps.accounts import services
+from apps.accounts.selectors import account_duplicate_of, account_for
 from apps.catalog.ownership import PRODUCT
 from apps.ownership.registry import EntitySpec
 
@@ -15,6 +16,9 @@ ENTITIES = [
         ("name", "status", "tax_id", "duns", "postal_code", "country"),
         account_path="",
         write=services.company_account_upsert,
+        duplicate_of=lambda values: account_duplicate_of(
+            **{name: values.get(name) or "" for name in ("tax_id", "duns", "name", "postal_code")}
+        ),
     ),
     EntitySpec(
         "account_hierarchy",
@@ -88,3 +92,8 @@ ENTITIES = [
         write=services.approval_rule_upsert,
     ),
 ]
+
+RESOLVERS = {
+    # A system's own account number, through its cross-references.
+    ACCOUNT[0]: lambda system, key: account_for(system=system, number=key),
+}

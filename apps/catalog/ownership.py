@@ -1,5 +1,6 @@
 """The catalog's entities, as the ownership matrix governs them (registered in CatalogConfig)."""
 
+from apps.catalog.selectors import product_for
 from apps.catalog.services import (
     INVENTORY_KEY,
     PRODUCT_KEY,
@@ -28,3 +29,8 @@ ENTITIES = [
         write=inventory_level_upsert,
     ),
 ]
+
+RESOLVERS = {
+    # A system's own SKU, through its cross-references and SKU rule.
+    PRODUCT[0]: lambda system, key: product_for(system=system, sku=key),
+}

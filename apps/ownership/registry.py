@@ -34,9 +34,15 @@ class EntitySpec:
     account_path: str | None = None
     # The owning app's single upsert service: write(key=, values=, actor=, reason=) -> row.
     write: Callable | None = field(default=None, compare=False, repr=False)
+    # For entities a sender may create twice under different keys: duplicate_of(values) ->
+    # (existing row, reason) or None; such a create waits for the entity's business owner.
+    duplicate_of: Callable | None = field(default=None, compare=False, repr=False)
 
 
 ENTITIES: dict[str, EntitySpec] = {}
+# Model label -> resolve(system, key) -> row or None: how a system's own codes for a record
+# (cross-references, SKU rules) become the canonical row, declared by the owning app.
+RESOLVERS: dict[str, Callable] = {}
 
 
 def entity_register(spec: EntitySpec) -> None:
@@ -54,6 +60,11 @@ def entities_register(specs: Iterable[EntitySpec]) -> None:
     """Register an app's declarations, in the order it lists them."""
     for spec in specs:
         entity_register(spec)
+
+
+def references_register(resolvers: dict[str, Callable]) -> None:
+    """Register how systems' references to an app's models are resolved."""
+    RESOLVERS.update(resolvers)
 
 
 def entities_of_model(label: str) -> list[EntitySpec]:

@@ -25,6 +25,9 @@ class SandboxFault(HubModel):
     latency_ms = models.PositiveIntegerField(default=0)
     down = models.BooleanField(default=False)
     reject_sku = models.CharField(max_length=60, blank=True)
+    retry_after = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds sent as Retry-After with each faked failure."
+    )
 
 
 class SandboxWebhook(HubModel):

@@ -12,7 +12,7 @@ from django.db.models import F
 from apps.core.errors import Conflict, TransportError, ValidationFailed
 from apps.sandbox.models import SandboxFault, SandboxReceipt, SandboxWebhook
 
-FAULT_FIELDS = {"status", "count", "latency_ms", "down", "reject_sku"}
+FAULT_FIELDS = {"status", "count", "latency_ms", "down", "reject_sku", "retry_after"}
 
 
 def fault_set(*, system: str, spec: dict) -> SandboxFault:
@@ -20,7 +20,17 @@ def fault_set(*, system: str, spec: dict) -> SandboxFault:
     unknown = set(spec) - FAULT_FIELDS
     if unknown:
         raise ValidationFailed(f"Unknown fault fields: {', '.join(sorted(unknown))}.")
-    values = {"status": None, "count": None, "latency_ms": 0, "down": False, "reject_sku": ""}
+    retry_after = spec.get("retry_after")
+    if retry_after is not None and not (isinstance(retry_after, int) and retry_after > 0):
+        raise ValidationFailed("retry_after is a whole number of seconds, at least 1.")
+    values = {
+        "status": None,
+        "count": None,
+        "latency_ms": 0,
+        "down": False,
+        "reject_sku": "",
+        "retry_after": None,
+    }
     values.update(spec)
     fault, _ = SandboxFault.objects.update_or_create(system=system, defaults=values)
     return fault
@@ -60,8 +70,8 @@ def erp_order_accept(*, key: str, body: dict) -> tuple[int, dict]:
         return 201, earlier.answer
     status, reason = fault_take(system="erp")
     if status:
-        return status, {"error": f"sandbox fault: {reason}"}
-    skus = {line.get("sku") for line in body.get("lines", [])}
+        return status, _fault_answer(system="erp", reason=reason)
+    skus = {line.get("item") for line in body.get("lines", [])}
     if reason and reason in skus:
         return 422, {"error": f"SKU {reason} is blocked in the ERP"}
     receipt = SandboxReceipt.objects.create(
@@ -70,6 +80,15 @@ def erp_order_accept(*, key: str, body: dict) -> tuple[int, dict]:
     receipt.answer = {"order_number": f"ERP-{500000 + receipt.pk}", "status": "accepted"}
     receipt.save(update_fields=["answer"])
     return 201, receipt.answer
+
+
+def _fault_answer(*, system: str, reason: str) -> dict:
+    """A faked failure's body; with `retry_after` the view also sends it as Retry-After."""
+    answer = {"error": f"sandbox fault: {reason}"}
+    fault = SandboxFault.objects.filter(system=system).first()
+    if fault is not None and fault.retry_after:
+        answer["retry_after"] = fault.retry_after
+    return answer
 
 
 def storefront_status_accept(*, key: str, body: dict) -> tuple[int, dict]:

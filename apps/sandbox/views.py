@@ -65,6 +65,7 @@ def faults(request, system: str):
                 "count": fault.count,
                 "down": fault.down,
                 "reject_sku": fault.reject_sku,
+                "retry_after": fault.retry_after,
             }
         }
     )
@@ -78,7 +79,11 @@ def erp_orders(request):
     status, body = erp_order_accept(
         key=request.headers.get("Idempotency-Key", ""), body=_json(request)
     )
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status)
+    if body.get("retry_after"):
+        # A faked 429 or 503 says when to come back, as a real ERP's would.
+        response["Retry-After"] = str(body["retry_after"])
+    return response
 
 
 @csrf_exempt

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from apps.systems.models import (
     CircuitState,
+    ExternalReference,
     MaintenanceWindow,
     System,
     SystemCircuit,
@@ -101,3 +102,14 @@ def circuit_gate(*, circuit: SystemCircuit | None, now: datetime) -> Gate:
             f"until {utc_text(circuit.held_until)}"
         )
     return Gate(False, circuit.held_until, reason)
+
+
+def external_ids_for(*, system: System, entity: str, keys: list[str]) -> dict[str, str]:
+    """How `system` itself names canonical records (one query); keys it has no code for map
+    to themselves, the hub's key being the shared one by default."""
+    codes = dict(
+        ExternalReference.objects.filter(
+            system=system, entity=entity, canonical_key__in=keys
+        ).values_list("canonical_key", "external_id")
+    )
+    return {key: codes.get(key, key) for key in keys}

@@ -49,6 +49,16 @@ def test_shared_stages_name_no_flow_or_entity():
         assert not found, f"{module.name} names {found}: look the handler up instead"
 
 
+def test_record_sync_names_no_entity_it_writes():
+    # Duplicates and reference resolution are declared by the entity apps, not branched on here.
+    for module in (STAGES.parent / "handlers" / "record_sync").glob("*.py"):
+        source = module.read_text()
+        found = re.findall(
+            r"""["'](company_account|product|catalog\.\w+|accounts\.\w+)["']""", source
+        )
+        assert not found, f"{module.name} names {found}: declare it on the entity instead"
+
+
 def test_a_new_flow_runs_through_the_shared_intake_untouched(cast):
     owner = Flow.objects.get(code="order-capture").owner
     Flow.objects.create(

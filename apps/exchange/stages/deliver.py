@@ -20,11 +20,12 @@ from apps.exchange.handlers import handler_for
 from apps.exchange.models import Delivery, DeliveryAttempt, DeliveryStatus, TraceOutcome
 from apps.exchange.stages.route import delivery_enqueue
 from apps.exchange.stages.trace import trace_record
+from apps.quarantine.choices import ReasonCode
 from apps.quarantine.services import quarantine_open
 from apps.systems.services import system_delivery_admit, system_delivery_outcome
 
 # The reason code of a delivery the target refused for good; replayed by delivering again.
-DEAD_LETTER = "delivery_failed"
+DEAD_LETTER = ReasonCode.DELIVERY_FAILED
 # A delivery behind another in its line looks again this long after the one ahead is due.
 IN_LINE_PAUSE = timedelta(seconds=1)
 DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from apps.accounts.models import CompanyAccount
 from apps.catalog.models import Product
+from apps.connectors.rest.erp import erp_order_document
 from apps.exchange.handlers import FlowHandler, flow_handler
 from apps.exchange.handlers.order_capture.pipeline import (
     Verdict,
@@ -22,6 +23,7 @@ from apps.exchange.stages.trace import Trail, trace_record
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import order_create, order_reprice_lines, order_transition
 from apps.quarantine.services import quarantine_open, quarantine_reopen
+from apps.systems.selectors import external_ids_for
 
 ORDER_FLOW = "order-capture"
 
@@ -132,8 +134,16 @@ def _order_quarantine(order, flow, verdict: Verdict, trail: Trail) -> None:
 
 
 def order_route(*, order: Order, flow, document: dict):
-    """Queue the order for the ERP as an outbox row; a worker delivers it after commit."""
-    payload = {"hub_order_number": order.number, **document}
+    """Queue the order for the ERP, in the ERP's document and codes, as an outbox row."""
+    erp, account = flow.target_system, document["account"]
+    customers = external_ids_for(system=erp, entity="company_account", keys=[account])
+    skus = sorted({line["sku"] for line in document["lines"]})
+    payload = erp_order_document(
+        hub_number=order.number,
+        order=document,
+        customer=customers[account],
+        items=external_ids_for(system=erp, entity="product", keys=skus),
+    )
     return delivery_schedule(
         flow=flow,
         subject_type="order",

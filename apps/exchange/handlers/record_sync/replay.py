@@ -11,6 +11,7 @@ from apps.exchange.handlers.record_sync.write import (
 )
 from apps.exchange.models import TraceOutcome
 from apps.exchange.stages.trace import trace_record
+from apps.quarantine.choices import ReasonCode
 from apps.quarantine.models import QuarantineItem
 from apps.systems.models import ExternalReference, System
 
@@ -19,7 +20,7 @@ def record_replay(*, item: QuarantineItem, actor) -> None:
     """Apply what the owner decided: held fields on their authority, or a duplicate resolved."""
     document = item.corrected_payload or item.payload
     writer = System.objects.get(code=item.problems[0]["writer"])
-    if item.reason_code == "possible_duplicate":
+    if item.reason_code == ReasonCode.POSSIBLE_DUPLICATE:
         _resolve_duplicate(item, document, writer, actor)
         return
     plan = record_plan(entity=item.subject_type, document=document, writer=writer)
@@ -55,16 +56,16 @@ def _resolve_duplicate(item: QuarantineItem, document: dict, writer, actor) -> N
         external_id = document.get("external_id") or item.subject_key
         ExternalReference.objects.update_or_create(
             system=writer,
-            entity="company_account",
+            entity=item.subject_type,
             external_id=external_id,
             defaults={"canonical_key": same_as},
         )
-        message = f"Same company as {same_as}: {writer.code}'s {external_id} now resolves to it."
+        message = f"Same record as {same_as}: {writer.code}'s {external_id} now resolves to it."
     else:
         plan = record_plan(entity=item.subject_type, document=document, writer=writer)
         if not record_write(plan=plan, actor=actor):
-            raise ValidationFailed(f"{writer.code} may not create company accounts.")
-        message = f"Created {item.subject_key} as a new company, as its owner decided."
+            raise ValidationFailed(f"{writer.code} may not create {item.subject_type} records.")
+        message = f"Created {item.subject_key} as a new record, as its owner decided."
     trace_record(
         subject_type=item.subject_type,
         subject_key=item.subject_key,

@@ -19,16 +19,16 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from apps.accounts.selectors import account_duplicate_of, account_for, account_visible_to
-from apps.catalog.selectors import product_for
+from apps.accounts.selectors import account_visible_to
 from apps.core.errors import NotFound, ValidationFailed
 from apps.exchange.models import TraceOutcome
 from apps.exchange.stages.intake import IntakeAnswer
 from apps.exchange.stages.trace import Trail
 from apps.ownership.models import BusinessOwner
-from apps.ownership.registry import ENTITIES, EntitySpec, account_paths
+from apps.ownership.registry import ENTITIES, RESOLVERS, EntitySpec, account_paths
 from apps.ownership.selectors import ownership_entities_of
 from apps.ownership.services import ownership_decide_write, ownership_rule
+from apps.quarantine.choices import ReasonCode
 from apps.quarantine.services import quarantine_open
 from apps.systems.models import ExternalReference
 
@@ -154,10 +154,9 @@ def resolve_value(spec: EntitySpec, name: str, value, writer):
 def _referenced(label: str, key_field: str, value, writer):
     if not isinstance(value, str | int):
         return None
-    if label == "catalog.Product":
-        return product_for(system=writer, sku=str(value))
-    if label == "accounts.CompanyAccount":
-        return account_for(system=writer, number=str(value))
+    resolve = RESOLVERS.get(label)
+    if resolve is not None:
+        return resolve(writer, str(value))
     return apps.get_model(label).objects.filter(**{key_field: value}).first()
 
 
@@ -273,7 +272,7 @@ def _quarantine_fields(plan: WritePlan, document: dict, flow, trail: Trail) -> N
         owner = owners[owner_pk]
         item = quarantine_open(
             flow=flow,
-            reason_code="ownership_refused",
+            reason_code=ReasonCode.OWNERSHIP_REFUSED,
             subject_type=plan.spec.name,
             subject_key=plan.key_text,
             payload=document,
@@ -290,18 +289,18 @@ def _quarantine_fields(plan: WritePlan, document: dict, flow, trail: Trail) -> N
 
 
 def _duplicate_of(plan: WritePlan):
-    if plan.spec.name != "company_account" or not plan.creating:
+    if plan.spec.duplicate_of is None or not plan.creating:
         return None
-    sent = {k: plan.apply.get(k) or "" for k in ("tax_id", "duns", "name", "postal_code")}
-    return account_duplicate_of(**sent)
+    return plan.spec.duplicate_of(plan.apply)
 
 
 def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, trail: Trail) -> IntakeAnswer:
     """Never merge silently: the owner of company accounts decides."""
     candidate, reason = duplicate
-    owner = ownership_rule(entity="company_account", field="name").business_owner
+    # The entity's first field's decider owns the question "is this the same record?".
+    owner = ownership_rule(entity=plan.spec.name, field=plan.spec.fields[0]).business_owner
     problem = {
-        "code": "possible_duplicate",
+        "code": ReasonCode.POSSIBLE_DUPLICATE.value,
         "candidate": candidate.number,
         "reason": reason,
         "candidate_name": candidate.name,
@@ -309,7 +308,7 @@ def _hold_duplicate(plan: WritePlan, document: dict, flow, duplicate, trail: Tra
     }
     item = quarantine_open(
         flow=flow,
-        reason_code="possible_duplicate",
+        reason_code=ReasonCode.POSSIBLE_DUPLICATE,
         subject_type=plan.spec.name,
         subject_key=plan.key_text,
         payload=document,
