@@ -31,7 +31,7 @@ lint: install
 test: install chromium lint test-sqlite test-realstack
 
 test-sqlite: install
-	$(PY) -m pytest -m "not realstack"
+	$(PY) -m pytest -m "not realstack and not chaos and not postgres_only"
 
 test-realstack: install
 	$(PY) tests/stack.py

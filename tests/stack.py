@@ -1,9 +1,10 @@
 """Run the suite against real PostgreSQL and Redis: the machine's, else throwaway servers.
 
-Two passes over the same code paths as the SQLite run: the service and API tests on
-PostgreSQL (tasks in process), then the real-stack tests with Redis and a Celery worker
-process. Where neither the services nor their binaries exist, the run is skipped with a loud
-reason, or fails when HUB_REQUIRE_SERVICES=1 (CI).
+Three passes: the service and API tests on PostgreSQL (tasks in process, the same code paths
+as the SQLite run), then the real-stack tests with Redis and a Celery worker process, then the
+chaos tests, which start their own redis-server (and for one test their own PostgreSQL
+server) and kill and restart them under load. Where neither the services nor their binaries
+exist, the run is skipped with a loud reason, or fails when HUB_REQUIRE_SERVICES=1 (CI).
 """
 
 from __future__ import annotations
@@ -137,12 +138,14 @@ def main(args: list[str]) -> int:
             return 0
         print(f"real-stack tests on {db} with broker {broker}")
         env = {**os.environ, "DATABASE_URL": db, "HUB_STATE_DIR": str(servers.dir / "state")}
+        real = {"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": broker}
         passes = [
             (
                 {"CELERY_TASK_ALWAYS_EAGER": "1"},
-                ["-m", "not realstack and not browser and not sqlite_only"],
+                ["-m", "not realstack and not chaos and not browser and not sqlite_only"],
             ),
-            ({"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": broker}, ["-m", "realstack"]),
+            (real, ["-m", "realstack"]),
+            (real, ["-m", "chaos", "--durations=0"]),
         ]
         for extra, marks in passes:
             command = [sys.executable, "-m", "pytest", *marks, *args]

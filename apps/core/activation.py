@@ -15,7 +15,7 @@ def active_flag_set(
     *, instance: models.Model, active: bool, actor: AbstractBaseUser | None, reason: str
 ) -> models.Model:
     """Set `is_active`; history records who and why. Call inside the service's transaction."""
-    reason = _reason_checked(reason)
+    reason = reason_checked(reason)
     # Locked, so two admins flipping the same row cannot both believe they changed it.
     row = type(instance).objects.select_for_update().get(pk=instance.pk)
     if row.is_active == active:
@@ -27,7 +27,8 @@ def active_flag_set(
     return row
 
 
-def _reason_checked(reason: str) -> str:
+def reason_checked(reason: str) -> str:
+    """A history reason, trimmed; refused when blank or longer than its column."""
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(

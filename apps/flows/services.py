@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from apps.core.activation import REASON_MAX_LENGTH, active_flag_set
-from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.activation import active_flag_set, reason_checked
+from apps.core.errors import InvalidTransition
 from apps.flows.models import Flow
 
 
@@ -47,7 +47,7 @@ def flow_resume(*, flow: Flow, actor: AbstractBaseUser | None, reason: str) -> F
 def _controls_set(
     *, flow: Flow, actor: AbstractBaseUser | None, reason: str, **flags: bool
 ) -> Flow:
-    reason = _reason_checked(reason)
+    reason = reason_checked(reason)
     # Locked, so two operators acting on the same flow cannot both believe they changed it.
     row = Flow.objects.select_for_update().get(pk=flow.pk)
     if all(getattr(row, name) == value for name, value in flags.items()):
@@ -57,21 +57,3 @@ def _controls_set(
     row._change_reason, row._history_user = reason, actor
     row.save(update_fields=[*flags, "updated_at"])
     return row
-
-
-def _reason_checked(reason: str) -> str:
-    # The same rule as deactivation (core.activation): the reason lands in the same column.
-    reason = reason.strip()
-    if not reason:
-        raise ValidationFailed(
-            "Give a reason; it is kept in the history.",
-            code="reason_required",
-            fields={"reason": ["This field is required."]},
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ValidationFailed(
-            f"Keep the reason under {REASON_MAX_LENGTH} characters.",
-            code="reason_too_long",
-            fields={"reason": [f"At most {REASON_MAX_LENGTH} characters."]},
-        )
-    return reason

@@ -147,10 +147,11 @@ def test_inventory_bulk_refuses_a_reference_that_is_not_a_product_row(cast):
     assert "rows[0].product" in refused.value.fields
 
 
+# SQLite serialises writers; the race needs PostgreSQL's row locks (the PostgreSQL pass runs it).
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_writers_creating_one_sku_at_once_end_as_create_then_change(cast):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL's row locks")
+    assert connection.vendor == "postgresql", "run by tests/stack.py's PostgreSQL pass"
     outcome = {}
 
     def second_writer():

@@ -15,6 +15,7 @@ from apps.exchange.models import Delivery, DeliveryStatus, Envelope, TraceEvent
 from apps.exchange.services import delivery_attempt
 from apps.flows.models import DegradedMode, Flow
 from apps.systems.models import MaintenanceWindow, System
+from integration_hub.celery import app as celery_app
 from tests.conftest import payload
 from tests.exchange.test_validation import receive
 
@@ -138,3 +139,42 @@ def test_a_holding_flow_takes_orders_and_holds_their_delivery(cast):
     number = receive(cast, "order_storefront_cases.json")["number"]
     delivery = Delivery.objects.get(subject_key=number)
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+
+
+def test_when_the_one_ahead_is_delivered_the_line_behind_it_goes_at_once(live_cast):
+    requests.post(
+        f"{live_cast.url}/sandbox/erp/faults/", json={"status": 503, "count": 1}, timeout=10
+    )
+    first = receive(live_cast, "order_storefront_cases.json", key="run-1")["number"]
+    second = receive(live_cast, "order_storefront_cases.json", key="run-2", po_number="PO-RUN-2")[
+        "number"
+    ]
+    ahead = Delivery.objects.get(subject_key=first)
+    behind = Delivery.objects.get(subject_key=second)
+    assert (ahead.status, behind.status) == (DeliveryStatus.RETRYING, DeliveryStatus.PENDING)
+    delivery_attempt(delivery_id=ahead.pk, now=ahead.next_attempt_at)
+    statuses = dict(
+        Delivery.objects.filter(pk__in=[ahead.pk, behind.pk]).values_list("pk", "status")
+    )
+    assert statuses == {ahead.pk: "delivered", behind.pk: "delivered"}
+    received = [r["body"]["hub_order_number"] for r in erp_received(live_cast.url)]
+    assert received == [first, second], "one account's orders reach the ERP in order"
+
+
+def test_an_order_taken_while_the_broker_is_down_is_still_a_201(live_cast, settings):
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    try:
+        response = APIClient().post(
+            "/api/v1/orders/",
+            payload("order_storefront_cases.json"),
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="broker-down",
+            **live_cast.auth(),
+        )
+    finally:
+        celery_app.conf.task_always_eager = True
+        celery_app.conf.broker_url = settings.CELERY_BROKER_URL
+    assert response.status_code == 201, response.content
+    delivery = Delivery.objects.get(subject_key=response.json()["number"])
+    assert delivery.status == DeliveryStatus.PENDING, "the outbox row waits for the sweep"

@@ -45,4 +45,6 @@ def delivery_enqueue(*, delivery: Delivery, eta: datetime | None = None) -> None
         options["eta"] = eta
     # By name: the task module imports this one, and the registry needs no import back.
     deliver = current_app.tasks["exchange.deliver"]
-    transaction.on_commit(lambda: deliver.apply_async((delivery.pk,), **options))
+    # robust: a broker that is down must not fail the request that made the row; the row is
+    # the work, and the sweep enqueues it once the broker is back.
+    transaction.on_commit(lambda: deliver.apply_async((delivery.pk,), **options), robust=True)
