@@ -14,6 +14,14 @@ class SandboxReceipt(HubModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            # Like a real idempotent intake: one receipt per key, even under a race.
+            models.UniqueConstraint(
+                fields=["system", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="sandbox_one_receipt_per_key",
+            )
+        ]
 
 
 class SandboxFault(HubModel):

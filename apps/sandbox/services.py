@@ -6,7 +6,7 @@ import time
 import uuid
 
 import requests
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from apps.core.errors import Conflict, TransportError, ValidationFailed
@@ -67,19 +67,37 @@ def erp_order_accept(*, key: str, body: dict) -> tuple[int, dict]:
     """The sandbox ERP's order intake: idempotent by key, refuses a SKU it was told to."""
     earlier = receipt_for_key(system="erp", key=key)
     if earlier is not None:
-        return 201, earlier.answer
+        return _earlier_answer(earlier)
     status, reason = fault_take(system="erp")
     if status:
         return status, _fault_answer(system="erp", reason=reason)
     skus = {line.get("item") for line in body.get("lines", [])}
     if reason and reason in skus:
         return 422, {"error": f"SKU {reason} is blocked in the ERP"}
-    receipt = SandboxReceipt.objects.create(
-        system="erp", path="orders/", idempotency_key=key, body=body
-    )
+    receipt, new = _receipt_once(system="erp", path="orders/", key=key, body=body)
+    if not new:
+        return _earlier_answer(receipt)
     receipt.answer = {"order_number": f"ERP-{500000 + receipt.pk}", "status": "accepted"}
     receipt.save(update_fields=["answer"])
     return 201, receipt.answer
+
+
+def _earlier_answer(receipt: SandboxReceipt) -> tuple[int, dict]:
+    # A resend that overtook the first request is told "busy", as a real ERP would.
+    return (201, receipt.answer) if receipt.answer else (409, {"error": "in progress"})
+
+
+def _receipt_once(*, system: str, path: str, key: str, body: dict, answer=None):
+    """(receipt, True) for a key first seen now; (the earlier receipt, False) for a repeat,
+    even one racing the first: the database, not a read, decides."""
+    try:
+        with transaction.atomic():
+            receipt = SandboxReceipt.objects.create(
+                system=system, path=path, idempotency_key=key, body=body, answer=answer or {}
+            )
+    except IntegrityError:
+        return SandboxReceipt.objects.get(system=system, idempotency_key=key), False
+    return receipt, True
 
 
 def _fault_answer(*, system: str, reason: str) -> dict:
@@ -99,10 +117,10 @@ def storefront_status_accept(*, key: str, body: dict) -> tuple[int, dict]:
     status, _ = fault_take(system="storefront")
     if status:
         return status, {"error": "sandbox fault: injected"}
-    receipt = SandboxReceipt.objects.create(
+    receipt, _ = _receipt_once(
         system="storefront",
         path="order-status/",
-        idempotency_key=key,
+        key=key,
         body=body,
         answer={"status": "received"},
     )

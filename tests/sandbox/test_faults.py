@@ -1,7 +1,10 @@
 """The sandbox ERP's injected failures, as the hub's deliver stage meets them over HTTP."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
+from apps.sandbox.models import SandboxReceipt
+from apps.sandbox.services import erp_order_accept
 from tests.conftest import payload
 
 ERP_AUTH = {"HTTP_AUTHORIZATION": "Bearer sandbox-erp-token"}
@@ -44,3 +47,13 @@ def test_retry_after_must_be_whole_seconds(client):
     spec = {"status": 429, "retry_after": "soon"}
     answer = client.post("/sandbox/erp/faults/", spec, content_type="application/json")
     assert answer.status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_sandbox_erp_keeps_one_receipt_per_key_even_when_a_resend_overtakes():
+    SandboxReceipt.objects.create(system="erp", path="orders/", idempotency_key="k-race")
+    status, answer = erp_order_accept(key="k-race", body={"lines": []})
+    assert (status, answer) == (409, {"error": "in progress"}), "the first is still in flight"
+    assert SandboxReceipt.objects.filter(idempotency_key="k-race").count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SandboxReceipt.objects.create(system="erp", path="orders/", idempotency_key="k-race")
