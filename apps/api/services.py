@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 
 from apps.api.models import PartnerToken, token_digest
@@ -26,5 +28,16 @@ def partner_for_token(*, key: str) -> System | None:
     )
     if token is None:
         return None
-    PartnerToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    _token_seen(token)
     return token.system
+
+
+# last_used_at tells an admin whether a token is still in use; to the minute is enough, and
+# a write on every request costs a query and a row lock on the busiest path.
+TOKEN_USE_GRAIN = datetime.timedelta(minutes=1)
+
+
+def _token_seen(token: PartnerToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_GRAIN:
+        PartnerToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -15,9 +15,35 @@ def unit_conversion_for(*, system, code: str, product: Product) -> tuple[str, De
     return (row.canonical_uom, row.factor) if row else None
 
 
+def unit_conversions_for(
+    *, system, wanted: list[tuple[str, Product]]
+) -> dict[tuple[str, int], tuple[str, Decimal] | None]:
+    """`unit_conversion_for` for many (code, product) pairs in one query, by (code, product pk)."""
+    codes = {code for code, product in wanted if code != product.uom}
+    rows = UnitConversion.objects.filter(system=system, external_code__in=codes).order_by("pk")
+    specific, general = {}, {}
+    for row in rows:
+        # The first row by pk wins, as `.first()` does in the one-pair selector.
+        if row.product_id is None:
+            general.setdefault(row.external_code, row)
+        else:
+            specific.setdefault((row.external_code, row.product_id), row)
+    found = {}
+    for code, product in wanted:
+        if code == product.uom:
+            found[(code, product.pk)] = (product.uom, Decimal(1))
+            continue
+        row = specific.get((code, product.pk)) or general.get(code)
+        found[(code, product.pk)] = (row.canonical_uom, row.factor) if row else None
+    return found
+
+
 def sku_normalise(*, system, sku: str) -> str:
     """A system's SKU in our spelling, by that system's rule (case, separators, prefix)."""
-    rule = SkuRule.objects.filter(system=system).first()
+    return _sku_by_rule(SkuRule.objects.filter(system=system).first(), sku)
+
+
+def _sku_by_rule(rule: SkuRule | None, sku: str) -> str:
     if rule is None:
         return sku.strip()
     text = sku.strip()
@@ -35,3 +61,18 @@ def product_for(*, system, sku: str) -> Product | None:
     ).first()
     key = reference.canonical_key if reference else sku_normalise(system=system, sku=sku)
     return Product.objects.filter(sku=key).first()
+
+
+def products_for(*, system, skus: list[str]) -> dict[str, Product | None]:
+    """`product_for` for many SKUs in three queries, keyed by the SKU as the system sent it."""
+    references = dict(
+        ExternalReference.objects.filter(
+            system=system, entity="product", external_id__in=set(skus)
+        ).values_list("external_id", "canonical_key")
+    )
+    rule = SkuRule.objects.filter(system=system).first()
+    keys = {
+        sku: references[sku] if sku in references else _sku_by_rule(rule, sku) for sku in set(skus)
+    }
+    products = Product.objects.in_bulk(set(keys.values()), field_name="sku")
+    return {sku: products.get(key) for sku, key in keys.items()}

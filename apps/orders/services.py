@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from simple_history.utils import bulk_create_with_history
 
 from apps.core.errors import InvalidTransition, ValidationFailed
 from apps.core.upsert import BulkResult, upsert_bulk, upsert_one
@@ -59,16 +60,22 @@ def order_create(
     # The number derives from the primary key, which exists only after the insert.
     order.number = f"HUB-{order.pk:07d}"
     order.save(update_fields=["number"])
-    for line in lines:
-        OrderLine.objects.create(
-            order=order,
-            line_number=line["line_number"],
-            product=line["product"],
-            quantity=line["quantity"],
-            uom=line["uom"],
-            unit_price=line["unit_price"],
-            ship_to=line.get("ship_to") or {},
-        )
+    # One insert for the lines and one for their history rows, however long the order.
+    bulk_create_with_history(
+        [
+            OrderLine(
+                order=order,
+                line_number=line["line_number"],
+                product=line["product"],
+                quantity=line["quantity"],
+                uom=line["uom"],
+                unit_price=line["unit_price"],
+                ship_to=line.get("ship_to") or {},
+            )
+            for line in lines
+        ],
+        OrderLine,
+    )
     return order
 
 

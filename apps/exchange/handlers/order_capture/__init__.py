@@ -6,8 +6,6 @@ order and says what the ERP's acceptance and an approved replay mean for it.
 
 from __future__ import annotations
 
-from apps.accounts.models import CompanyAccount
-from apps.catalog.models import Product
 from apps.connectors.rest.erp import erp_order_document
 from apps.exchange.handlers import FlowHandler, flow_handler
 from apps.exchange.handlers.order_capture.pipeline import (
@@ -35,9 +33,14 @@ class OrderCapture(FlowHandler):
 
     def receive(self, *, flow, partner, envelope, trail: Trail, render=None) -> IntakeAnswer:
         document = order_parse(raw=bytes(envelope.raw), flow=flow)
-        canonical = order_map(document=document, partner=partner)
-        trail.record(**_mapped(flow, canonical))
-        verdict = order_validate(document=canonical, writer=partner)
+        mapped = order_map(document=document, partner=partner)
+        trail.record(**_mapped(flow, mapped.document))
+        verdict = order_validate(
+            document=mapped.document,
+            writer=partner,
+            account=mapped.account,
+            products=mapped.products,
+        )
         trail.record(**_validated(verdict))
         order = _order_apply(flow, partner, verdict, trail)
         return IntakeAnswer(201, render(order), order.number)
@@ -58,13 +61,13 @@ def _order_apply(flow, partner, verdict: Verdict, trail: Trail) -> Order:
     document = verdict.document
     status = OrderStatus.QUARANTINED if verdict.problems else OrderStatus.RECEIVED
     order = order_create(
-        account=CompanyAccount.objects.get(number=document["account"]),
+        account=verdict.account,
         source_system=partner,
         po_number=document["po_number"],
         currency=document["currency"],
         ship_to=document["ship_to"],
         status=status,
-        lines=_line_rows(document),
+        lines=[{**line, "product": verdict.products[line["sku"]]} for line in document["lines"]],
     )
     trail.subject_is("order", order.number)
     if verdict.problems:
@@ -77,13 +80,6 @@ def _order_apply(flow, partner, verdict: Verdict, trail: Trail) -> Order:
             delivery=delivery,
         )
     return order
-
-
-def _line_rows(document: dict) -> list[dict]:
-    products = {
-        p.sku: p for p in Product.objects.filter(sku__in=[l["sku"] for l in document["lines"]])
-    }
-    return [{**line, "product": products[line["sku"]]} for line in document["lines"]]
 
 
 def _mapped(flow, canonical: dict) -> dict:

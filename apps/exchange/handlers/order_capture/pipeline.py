@@ -11,13 +11,13 @@ from django.utils import timezone
 from apps.accounts.models import AccountStatus, CompanyAccount
 from apps.accounts.selectors import account_for, accounts_visible_to
 from apps.catalog.models import Product, ProductStatus
-from apps.catalog.selectors import product_for, unit_conversion_for
+from apps.catalog.selectors import products_for, unit_conversions_for
 from apps.core.errors import ValidationFailed
 from apps.exchange.stages.intake import json_document
 from apps.flows.schemas import schema_check
 from apps.orders.models import OrderLine
 from apps.ownership.services import ownership_decide_write
-from apps.pricing.selectors import authorised_price
+from apps.pricing.selectors import authorised_prices
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -30,6 +30,17 @@ class Verdict:
     problems: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     owner: object = None
+    account: CompanyAccount | None = None
+    products: dict[str, Product] = field(default_factory=dict)
+
+
+@dataclass
+class Mapped:
+    """The canonical document, with the account and products map read to build it."""
+
+    document: dict
+    account: CompanyAccount
+    products: dict[str, Product]  # by canonical SKU
 
 
 def order_parse(*, raw: bytes, flow) -> dict:
@@ -39,26 +50,36 @@ def order_parse(*, raw: bytes, flow) -> dict:
     return document
 
 
-def order_map(*, document: dict, partner) -> dict:
+def order_map(*, document: dict, partner) -> Mapped:
     """Partner terms to canonical ones: account, SKUs, and partner units to canonical units."""
     account = _entitled_account(partner, document["account"])
+    # Read for all lines at once: the queries stay the same in number however long the order.
+    sent_lines = document["lines"]
+    products = products_for(system=partner, skus=[sent["sku"] for sent in sent_lines])
+    conversions = unit_conversions_for(
+        system=partner,
+        wanted=[
+            (sent["uom"], products[sent["sku"]]) for sent in sent_lines if products[sent["sku"]]
+        ],
+    )
     lines, field_errors = [], {}
-    for index, sent in enumerate(document["lines"]):
+    for index, sent in enumerate(sent_lines):
         try:
-            lines.append(_map_line(partner, index + 1, sent))
+            lines.append(_map_line(index + 1, sent, products[sent["sku"]], conversions))
         except ValidationFailed as exc:
             field_errors[f"lines.{index}"] = [exc.message]
     if field_errors:
         raise ValidationFailed(
             "Some lines cannot be mapped.", code="unmappable", fields=field_errors
         )
-    return {
+    canonical = {
         "account": account.number,
         "po_number": document.get("po_number", ""),
         "currency": document["currency"],
         "ship_to": document.get("ship_to") or {},
         "lines": lines,
     }
+    return Mapped(canonical, account, {p.sku: p for p in products.values() if p is not None})
 
 
 def _entitled_account(partner, number: str) -> CompanyAccount:
@@ -78,11 +99,10 @@ def _entitled_account(partner, number: str) -> CompanyAccount:
     return account
 
 
-def _map_line(partner, line_number: int, sent: dict) -> dict:
-    product = product_for(system=partner, sku=sent["sku"])
+def _map_line(line_number: int, sent: dict, product: Product | None, conversions: dict) -> dict:
     if product is None or product.status != ProductStatus.ACTIVE:
         raise ValidationFailed(f"SKU {sent['sku']} is unknown or not orderable.")
-    conversion = unit_conversion_for(system=partner, code=sent["uom"], product=product)
+    conversion = conversions[(sent["uom"], product.pk)]
     if conversion is None:
         raise ValidationFailed(f"Unit {sent['uom']} has no conversion for {product.sku}.")
     uom, factor = conversion
@@ -115,23 +135,36 @@ def _check_columns(**values: Decimal) -> None:
             ) from exc
 
 
-def order_validate(*, document: dict, writer) -> Verdict:
-    """Check each line's price against the ERP-authorised price, as the matrix enforces it."""
-    account = CompanyAccount.objects.get(number=document["account"])
+def order_validate(
+    *,
+    document: dict,
+    writer,
+    account: CompanyAccount | None = None,
+    products: dict[str, Product] | None = None,
+) -> Verdict:
+    """Check each line's price against the ERP-authorised price, as the matrix enforces it.
+
+    `account` and `products` (by SKU) are what map already read; a replay passes neither.
+    """
+    skus = [line["sku"] for line in document["lines"]]
+    account = account or CompanyAccount.objects.get(number=document["account"])
+    if products is None:
+        products = Product.objects.in_bulk(skus, field_name="sku")
     decision = ownership_decide_write(
         entity="order_line", field="unit_price", system=writer, creating=True
     )
-    verdict = Verdict(document=document, owner=decision.rule.business_owner)
+    verdict = Verdict(
+        document=document, owner=decision.rule.business_owner, account=account, products=products
+    )
     if decision.allowed:
         return verdict
-    today = timezone.localdate()
-    products = Product.objects.in_bulk(
-        [line["sku"] for line in document["lines"]], field_name="sku"
+    prices = authorised_prices(
+        account=account, products=[products[sku] for sku in skus], on=timezone.localdate()
     )
     for line in document["lines"]:
         # Only a replay sets price_decided_by: the partner schema does not allow the key.
         if not line.get("price_decided_by"):
-            price = authorised_price(account=account, product=products[line["sku"]], on=today)
+            price = prices.get(products[line["sku"]].pk)
             _check_price(verdict, line, price, document["currency"], decision)
     return verdict
 
