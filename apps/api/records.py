@@ -1,12 +1,12 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from drf_spectacular.utils import extend_schema
 
-from apps.exchange.services import intake_receive
+from apps.api.intake import IDEMPOTENCY_KEY_HEADER, FlowIntakeView
 
 
-class RecordWrite(APIView):
+class RecordWrite(FlowIntakeView):
     """Write one canonical record; each field is held to the ownership matrix."""
+
+    flow_code = "record-sync"
 
     @extend_schema(
         request={
@@ -20,18 +20,8 @@ class RecordWrite(APIView):
                 },
             }
         },
-        parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
-        ],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={200: dict, 201: dict, 202: dict},
     )
     def post(self, request, entity: str):
-        answer = intake_receive(
-            flow_code="record-sync",
-            partner=request.user.system,
-            entity=entity,
-            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
-            raw=request.body,
-            content_type=request.content_type or "",
-        )
-        return Response(answer.body, status=answer.status)
+        return self.intake(request, entity=entity)

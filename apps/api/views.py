@@ -1,37 +1,26 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.api.intake import IDEMPOTENCY_KEY_HEADER, FlowIntakeView
 from apps.api.schema import flow_request_schema
 from apps.api.serializers import FieldOwnershipOut, OrderOut, order_render
-from apps.exchange.services import intake_receive
 from apps.orders.models import Order
 from apps.ownership.selectors import ownership_matrix
 
 
-class OrderCollection(APIView):
+class OrderCollection(FlowIntakeView):
     """Submit an order; the Idempotency-Key header makes retries safe."""
 
+    flow_code = "order-capture"
     serializer_class = OrderOut  # for the schema; input is checked by the flow's JSON Schema
 
     @extend_schema(
         request={"application/json": flow_request_schema("order-capture", "1")},
-        parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
-        ],
+        parameters=[IDEMPOTENCY_KEY_HEADER],
         responses={201: OrderOut},
     )
     def post(self, request):
-        answer = intake_receive(
-            flow_code="order-capture",
-            partner=request.user.system,
-            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
-            raw=request.body,
-            content_type=request.content_type or "",
-            render=order_render,
-        )
-        return Response(answer.body, status=answer.status)
+        return self.intake(request, render=order_render)
 
 
 class OrderDetail(generics.RetrieveAPIView):
