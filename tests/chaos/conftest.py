@@ -238,6 +238,18 @@ class Hub:
             env=self.env,
         )
 
+    def supervise(self) -> None:
+        """Restart a worker or beat that died, as production's process supervisor does.
+
+        Seen here: after a Redis restart kombu's Redis transport can crash the worker while
+        it closes its channel; in production systemd (Restart=always) starts it again.
+        """
+        for name, start in (("worker", self.work), ("beat", self.beat)):
+            process = self.processes.running.get(name)
+            if process is not None and process.poll() is not None:
+                self.processes.running.pop(name)
+                start()
+
     def beat(self) -> None:
         """celery beat: the delivery sweep every 10 seconds (settings.CELERY_BEAT_SCHEDULE)."""
         self.processes.start(
