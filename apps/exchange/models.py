@@ -174,3 +174,57 @@ class ReplayRequest(NeverDeleted, HubModel):
 
     def __str__(self) -> str:
         return f"replay {self.flow_id} {self.since:%Y-%m-%d %H:%M}–{self.until:%Y-%m-%d %H:%M}"
+
+
+class SyncMode(models.TextChoices):
+    FULL = "full", "Full: every record the source has"
+    DELTA = "delta", "Delta: only what changed since the last successful run"
+    SNAPSHOT = "snapshot", "Snapshot: the source's whole current state, to repair drift"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Finished"
+    FAILED = "failed", "Stopped by an error; resumes from its cursor"
+    INTERRUPTED = "interrupted", "Stopped part-way (worker died or was stopped); resumes"
+
+
+class SyncRun(NeverDeleted, HubModel):
+    """One batch pull of a flow (catalog, price lists, snapshots): a page at a time, resumable.
+
+    The cursor is the source's own page token after the last page fully applied, so a run that
+    stops half-way resumes there instead of starting over; the counts say what the run did in
+    business terms.
+    """
+
+    flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT, related_name="sync_runs")
+    mode = models.CharField(max_length=10, choices=SyncMode.choices)
+    status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    trigger = models.CharField(max_length=20, blank=True, help_text="beat, command or admin.")
+    # Delta runs ask the source for what changed since this instant (the last good run's start).
+    since = models.DateTimeField(null=True, blank=True)
+    cursor = models.CharField(max_length=500, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    fetched = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    pushed = models.PositiveIntegerField(default=0)
+    # The source's own total when it tells one, for progress.
+    expected = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["flow", "status", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id} {self.mode} run {self.pk} ({self.status})"
+
+    @property
+    def seconds(self) -> float | None:
+        end = self.finished_at or self.heartbeat_at
+        return (end - self.started_at).total_seconds() if end else None
