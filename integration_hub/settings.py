@@ -408,6 +408,8 @@ HUB_INTAKE_LEASE_SECONDS = env.int("HUB_INTAKE_LEASE_SECONDS", default=60)
 # The same body from the same partner under a new Idempotency-Key within this many seconds is
 # a resend: answered with the first result (0 turns recognition off).
 HUB_DUPLICATE_WINDOW_SECONDS = env.int("HUB_DUPLICATE_WINDOW_SECONDS", default=600)
+# When set, Prometheus must send it as a bearer token; unset, /metrics is open (keep it internal).
+HUB_METRICS_TOKEN = env.str("HUB_METRICS_TOKEN", default="")
 HUB_PUBLIC_URL = env.str("HUB_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 # ---------------------------------------------------------------- outside systems

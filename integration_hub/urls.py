@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from apps.operations import metrics as operations_metrics
 from apps.operations import views as operations_views
 
 handler404 = "apps.api.errors.not_found_page"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("ops/", include("apps.operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),
     path("readyz", operations_views.readyz, name="readyz"),
+    path("metrics", operations_metrics.metrics, name="metrics"),
 ]
 
 if settings.SANDBOX_ENABLED:
