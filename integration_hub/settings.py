@@ -158,7 +158,7 @@ fernet_keys_check(HUB_FIELD_ENCRYPTION_KEYS)
 # keeps working; README "Running in production" lists the values `check --deploy` wants.
 SECURE_SSL_REDIRECT = _env_flag("SECURE_SSL_REDIRECT")
 # Probes talk plain HTTP to the container, behind the proxy that terminates TLS.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = _env_seconds("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS")
 SECURE_HSTS_PRELOAD = _env_flag("SECURE_HSTS_PRELOAD")
