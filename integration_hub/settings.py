@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security: every log line of the request, redirects included, has its id.
+    "apps.core.tracing.TraceIdMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -221,17 +223,21 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(levelname)s %(name)s %(message)s",
+            "fmt": "%(levelname)s %(name)s %(message)s %(trace_id)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": "time",  # ISO 8601 in UTC, unlike asctime
         },
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s (trace %(trace_id)s)"},
+    },
+    "filters": {
+        "trace_id": {"()": "apps.core.tracing.TraceIdLogFilter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stderr",
             "formatter": HUB_LOG_FORMAT,
+            "filters": ["trace_id"],
         },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},

@@ -77,6 +77,8 @@ class TraceEvent(NeverDeleted):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
+    # The request's or task's trace id: the same id is on every log line it wrote.
+    trace_id = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apps.core.json_input import text_storable
+from apps.core.tracing import current_trace_id
 from apps.exchange.models import TraceEvent, TraceOutcome
 
 
@@ -35,6 +36,7 @@ def _row(subject_type, subject_key, stage, message, outcome, data) -> dict:
         "outcome": outcome,
         "message": text_storable(message),
         "data": text_storable(data or {}),
+        "trace_id": current_trace_id(),
     }
 
 
