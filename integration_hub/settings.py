@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_HASHES, UNSAFE_INLINE
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "oauth2_provider",
     "apps.core",
     "apps.systems",
     "apps.ownership",
@@ -98,9 +100,12 @@ INSTALLED_APPS = [
     "apps.quarantine",
     "apps.connectors",
     "apps.exchange",
+    "apps.reconciliation",
     "apps.api",
+    "apps.monitoring",
     "apps.operations",
     "apps.sandbox",
+    "apps.sandbox_finance",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After DRF has named the partner: one row per partner API request (who, what, when).
+    "apps.api.access_log.PartnerAccessLog",
     # Last, as django-axes requires: it turns a refused admin login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -133,6 +140,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.monitoring.context.open_alerts",
             ],
         },
     },
@@ -294,13 +302,18 @@ STORAGES = {
 if DEBUG:
     STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 LOGIN_URL = "/admin/login/"
+# After signing in, people land on the business-terms dashboard (apps/monitoring).
+LOGIN_REDIRECT_URL = "/"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hub@localhost")
 
 # ---------------------------------------------------------------- partner API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.PartnerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.IsPartner"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "apps.api.permissions.IsPartner",
+        "apps.api.permissions.HasScope",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.api.errors.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -318,6 +331,26 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.api.schema.error_answers_hook",
     ],
+}
+# OAuth2 client credentials (django-oauth-toolkit) at /api/v1/oauth/token/. A client may ask
+# only for the scopes its PartnerClient row grants (`manage.py partner_client`); an hour-long
+# token keeps a leaked one short-lived without making a partner fetch one per call.
+# Named, as the toolkit's swappable foreign keys look these up when migrations are made.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "apps.api.scopes.PartnerClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("HUB_OAUTH_TOKEN_SECONDS", default=3600),
+    # RFC 9700 behaviour now rather than at the toolkit's 4.0: tokens stored as digests only,
+    # never taken from a query string, no implicit or password grants.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # No redirect-based grant is enabled; these only keep `check --deploy` clean.
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 HUB_MAX_REQUEST_BYTES = env.int("HUB_MAX_REQUEST_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HUB_MAX_REQUEST_BYTES
@@ -385,6 +418,38 @@ CELERY_BEAT_SCHEDULE = {
     "exchange-sweep-deliveries": {"task": "exchange.sweep_deliveries", "schedule": 10.0},
     # Every 30 seconds: raise alerts for newly quarantined records.
     "operations-evaluate-alerts": {"task": "operations.evaluate_alerts", "schedule": 30.0},
+    # Nightly at 03:00: every registered reconciliation, on the bulk queue.
+    "reconciliation-nightly": {
+        "task": "reconciliation.run_all",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"queue": "bulk"},
+    },
+    # Every 10 seconds: queue partner webhooks for orders whose status changed since the last run.
+    "api-emit-partner-webhooks": {"task": "api.emit_partner_webhooks", "schedule": 10.0},
+    # Nightly at 02:00: the catalog sync from the PIM (a delta after the first full run); it
+    # resumes a run left unfinished from its cursor.
+    "catalog-sync-nightly": {
+        "task": "exchange.sync_run",
+        "schedule": crontab(hour=2, minute=0),
+        "args": ("catalog",),
+        "options": {"queue": "bulk"},
+    },
+    # Every 4 hours on the hour: the ERP's contract price lists; changed prices go to the
+    # storefront. A run left unfinished resumes from its cursor.
+    "price-list-sync": {
+        "task": "exchange.sync_run",
+        "schedule": crontab(hour="*/4", minute=0),
+        "args": ("prices",),
+        "options": {"queue": "bulk"},
+    },
+    # Nightly at 02:30: the WMS's stock snapshot; repairs the drift events left, pushes only
+    # the corrected levels.
+    "inventory-snapshot-nightly": {
+        "task": "exchange.sync_run",
+        "schedule": crontab(hour=2, minute=30),
+        "args": ("inventory",),
+        "options": {"queue": "bulk"},
+    },
 }
 # One queue per flow class, so an order never waits behind a bulk sync. Each flow names its
 # queue (Flow.queue offers these); production runs a worker per queue. Constants, not
@@ -400,7 +465,9 @@ HUB_BEAT_QUEUE = "housekeeping"
 HUB_QUEUES = [*HUB_FLOW_QUEUES, HUB_BEAT_QUEUE, "celery"]
 CELERY_TASK_ROUTES = {
     "exchange.sweep_deliveries": {"queue": HUB_BEAT_QUEUE},
+    "monitoring.evaluate_flow": {"queue": HUB_BEAT_QUEUE},
     "operations.evaluate_alerts": {"queue": HUB_BEAT_QUEUE},
+    "api.emit_partner_webhooks": {"queue": HUB_BEAT_QUEUE},
 }
 
 # ---------------------------------------------------------------- hub behaviour
@@ -408,6 +475,8 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 HUB_DELIVERY_TIMEOUT_SECONDS = env.float("HUB_DELIVERY_TIMEOUT_SECONDS", default=10.0)
 # A delivery claimed longer ago than this is taken to belong to a dead worker.
 HUB_DELIVERY_LEASE_SECONDS = env.int("HUB_DELIVERY_LEASE_SECONDS", default=120)
+# Records per page a batch sync asks its source for: each page commits with its cursor.
+HUB_BATCH_PAGE_SIZE = env.int("HUB_BATCH_PAGE_SIZE", default=1000)
 # An inbound request still "processing" after this long is taken to belong to a dead process:
 # a retry with the same key and body takes the work over (longer than any request may run).
 HUB_INTAKE_LEASE_SECONDS = env.int("HUB_INTAKE_LEASE_SECONDS", default=60)
@@ -417,6 +486,16 @@ HUB_DUPLICATE_WINDOW_SECONDS = env.int("HUB_DUPLICATE_WINDOW_SECONDS", default=6
 # When set, Prometheus must send it as a bearer token; unset, /metrics is open (keep it internal).
 HUB_METRICS_TOKEN = env.str("HUB_METRICS_TOKEN", default="")
 HUB_PUBLIC_URL = env.str("HUB_PUBLIC_URL", default="http://127.0.0.1:8000")
+# A record younger than this is still in flight between systems: reconciliations leave it out.
+HUB_RECONCILE_GRACE_SECONDS = env.int("HUB_RECONCILE_GRACE_SECONDS", default=300)
+# Alerts are also posted, signed per Standard Webhooks, to on-call's receiver (unset: e-mail only).
+# The secret is `whsec_` + base64, shared with the receiver so it can verify each post.
+HUB_ALERT_WEBHOOK_URL = env.str("HUB_ALERT_WEBHOOK_URL", default="")
+HUB_ALERT_WEBHOOK_SECRET = env.str("HUB_ALERT_WEBHOOK_SECRET", default="")
+if HUB_ALERT_WEBHOOK_URL and not HUB_ALERT_WEBHOOK_SECRET.startswith("whsec_"):
+    raise ImproperlyConfigured(
+        "HUB_ALERT_WEBHOOK_SECRET must be set (whsec_ + base64) when HUB_ALERT_WEBHOOK_URL is."
+    )
 
 # ---------------------------------------------------------------- outside systems
 # Circuit breaker defaults for a system whose row sets none (editable in the admin): after this

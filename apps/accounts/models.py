@@ -52,6 +52,9 @@ class AccountEntitlement(HubModel):
             models.UniqueConstraint(fields=["system", "account"], name="one_entitlement")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.system} may see {self.account}"
+
 
 class SiteKind(models.TextChoices):
     BILL_TO = "bill_to", "Bill-to: where invoices go"

@@ -1,8 +1,10 @@
+import base64
 import hashlib
 import secrets
 
 from django.db import models
 
+from apps.core.fields import EncryptedTextField
 from apps.core.models import HubModel
 
 
@@ -25,3 +27,76 @@ class PartnerToken(HubModel):
     @staticmethod
     def new_key() -> str:
         return secrets.token_urlsafe(32)
+
+
+class WebhookSecret(HubModel):
+    """A shared secret a system signs its webhook calls with (Standard Webhooks, HMAC-SHA256).
+
+    Kept encrypted, not as a digest: checking an HMAC needs the secret itself. A system may
+    hold two live secrets while it rotates; a call signed with either is accepted.
+    """
+
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.CASCADE, related_name="webhook_secrets"
+    )
+    secret = EncryptedTextField()
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell secrets apart.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.prefix}…"
+
+    @staticmethod
+    def new_secret() -> str:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class PartnerClient(HubModel):
+    """An OAuth2 client (client credentials) of one partner system, with the scopes it may ask.
+
+    The django-oauth-toolkit application holds the id and the hashed secret; revoking deletes
+    it (and so every token it issued) and keeps this row, with the client id, for the record.
+    """
+
+    system = models.ForeignKey("systems.System", on_delete=models.CASCADE, related_name="clients")
+    application = models.OneToOneField(
+        "oauth2_provider.Application",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="partner_client",
+    )
+    client_id = models.CharField(max_length=100, unique=True)
+    scopes = models.TextField(help_text="Space-separated scopes the client may ask for.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["system", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.client_id}"
+
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class PartnerAccess(models.Model):
+    """One partner API request: which partner and credential, what it asked, what it got."""
+
+    at = models.DateTimeField(db_index=True)
+    system = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="+")
+    credential = models.CharField(max_length=120)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    query = models.CharField(max_length=500, blank=True)
+    route = models.CharField(max_length=60, blank=True, help_text="The API route's name.")
+    status = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "partner API accesses"
+        indexes = [models.Index(fields=["system", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.system_id} {self.method} {self.path}"

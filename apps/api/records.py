@@ -7,6 +7,7 @@ class RecordWrite(FlowIntakeView):
     """Write one canonical record; each field is held to the ownership matrix."""
 
     flow_code = "record-sync"
+    required_scopes = {"POST": "records:write"}
 
     @extend_schema(
         request={

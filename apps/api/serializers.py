@@ -32,10 +32,11 @@ class OrderOut(serializers.ModelSerializer):
 
 
 def order_render(order: Order) -> dict:
-    """The JSON a partner gets for an order; kept on the envelope for idempotent repeats."""
-    order = (
-        Order.objects.prefetch_related("lines__product").select_related("account").get(pk=order.pk)
-    )
+    """The JSON a partner gets for an order; kept on the envelope for idempotent repeats.
+
+    Rendered from the order as order_create returns it (lines, products and account in
+    memory): a GET of the same order answers the same, read from the database.
+    """
     return OrderOut(order).data
 
 

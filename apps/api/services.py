@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import binascii
 import datetime
 
 from django.utils import timezone
+from standardwebhooks import Webhook, WebhookVerificationError
 
-from apps.api.models import PartnerToken, token_digest
+from apps.api.models import PartnerToken, WebhookSecret, token_digest
 from apps.core.errors import NotFound
 from apps.systems.models import System
 
@@ -41,3 +43,36 @@ def _token_seen(token: PartnerToken) -> None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_GRAIN:
         PartnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def webhook_secret_issue(*, partner_code: str) -> str:
+    """Create a signing secret for a system's webhook calls and return it; shown only once."""
+    system = System.objects.filter(code=partner_code, is_active=True).first()
+    if system is None:
+        raise NotFound(f"No active partner system with code {partner_code!r}.")
+    secret = WebhookSecret.new_secret()
+    WebhookSecret.objects.create(system=system, secret=secret, prefix=secret[:12])
+    return secret
+
+
+def webhook_signature_problem(*, system: System, raw: bytes, headers: dict[str, str]) -> str:
+    """Why a webhook call does not carry a valid signature of `system`; "" when it does.
+
+    Standard Webhooks: `webhook-id`, `webhook-timestamp` (within five minutes, so a captured
+    call cannot be replayed later) and `webhook-signature` over id, timestamp and body.
+    """
+    secrets = list(
+        WebhookSecret.objects.filter(system=system, revoked_at__isnull=True).order_by("-pk")
+    )
+    if not secrets:
+        return f"No webhook signing secret is set up for {system.code}."
+    problem = ""
+    for secret in secrets:
+        try:
+            Webhook(secret.secret).verify(raw, headers, json_parse=False)
+        # A mangled header fails base64 or unpacking; a body that is no text fails decoding.
+        except (WebhookVerificationError, ValueError, binascii.Error) as exc:
+            problem = str(exc) or type(exc).__name__
+            continue
+        return ""
+    return f"The webhook signature does not verify: {problem}."

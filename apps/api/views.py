@@ -12,6 +12,7 @@ class OrderCollection(FlowIntakeView):
     """Submit an order; the Idempotency-Key header makes retries safe."""
 
     flow_code = "order-capture"
+    required_scopes = {"POST": "orders:write"}
     serializer_class = OrderOut  # for the schema; input is checked by the flow's JSON Schema
 
     @extend_schema(
@@ -26,6 +27,7 @@ class OrderCollection(FlowIntakeView):
 class OrderDetail(generics.RetrieveAPIView):
     """An order the caller placed, with its status and lines."""
 
+    required_scopes = {"GET": "orders:read"}
     serializer_class = OrderOut
     lookup_field = "number"
 
@@ -40,6 +42,7 @@ class OrderDetail(generics.RetrieveAPIView):
 class OwnershipMatrix(generics.ListAPIView):
     """The field-ownership matrix: per entity field, who may write it and who decides."""
 
+    required_scopes = {"GET": "ownership:read"}
     serializer_class = FieldOwnershipOut
     filterset_fields = ["entity", "field"]
 

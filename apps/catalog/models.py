@@ -20,6 +20,12 @@ class Product(HubModel):
     status = models.CharField(
         max_length=20, choices=ProductStatus.choices, default=ProductStatus.ACTIVE
     )
+    # The catalog sync's fingerprint of the source record as mapped: equal means unchanged, so
+    # the record is neither written nor pushed again.
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The SKU as the source spells it; another spelling that normalises to the same SKU is a
+    # second product claiming this one's identity, held for the catalog owner.
+    source_sku = models.CharField(max_length=60, blank=True, editable=False)
     history = history()
 
     class Meta:
@@ -65,6 +71,12 @@ class InventoryLevel(HubModel):
     on_hand = models.DecimalField(max_digits=14, decimal_places=4, default=0)
     available = models.DecimalField(max_digits=14, decimal_places=4, default=0)
     backorder_date = models.DateField(null=True, blank=True)
+    # Where the figure stands in the WMS's own order of events: an event or snapshot row
+    # older than this never overwrites it (events arrive late, twice, or out of order).
+    as_of = models.DateTimeField(null=True, blank=True, help_text="The WMS's time of the figure.")
+    as_of_sequence = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The WMS's event sequence number of the figure."
+    )
     history = history()
 
     class Meta:

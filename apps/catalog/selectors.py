@@ -76,3 +76,28 @@ def products_for(*, system, skus: list[str]) -> dict[str, Product | None]:
     }
     products = Product.objects.in_bulk(set(keys.values()), field_name="sku")
     return {sku: products.get(key) for sku, key in keys.items()}
+
+
+def products_sync_state(*, skus: set[str], fields: tuple[str, ...] = ()) -> dict[str, dict]:
+    """What a batch sync compares against, by SKU, in one query: fingerprint, source SKU,
+    creation time, and the stored values of `fields` (those the sync may not overwrite)."""
+    rows = Product.objects.filter(sku__in=skus).values(
+        "sku", "content_hash", "source_sku", "created_at", *fields
+    )
+    return {row["sku"]: row for row in rows}
+
+
+def unit_table_for(*, system) -> dict[str, tuple[str, Decimal]]:
+    """A system's unit codes that hold for every product: code -> (canonical unit, factor)."""
+    rows = UnitConversion.objects.filter(system=system, product__isnull=True).order_by("-pk")
+    # The first row by pk wins, as in `unit_conversion_for`.
+    return {row.external_code: (row.canonical_uom, row.factor) for row in rows}
+
+
+def sku_rule_for(*, system) -> SkuRule | None:
+    return SkuRule.objects.filter(system=system).first()
+
+
+def sku_by_rule(rule: SkuRule | None, sku: str) -> str:
+    """`sku_normalise` with the rule already read (a batch reads it once per run)."""
+    return _sku_by_rule(rule, sku)

@@ -51,11 +51,10 @@ def upsert_one(
     instance = instance or model(**key)
     before = _snapshot(instance, values)
     _assign(instance, values, label=f"The {label}")
-    try:
-        instance.full_clean(validate_unique=False)
-    except ValidationError as exc:
+    errors = _field_errors(model, instance, validate_constraints=True)
+    if errors:
         message = f"The {label} {_key_text(key)} is incomplete or invalid."
-        raise ValidationFailed(message, fields=exc.message_dict) from exc
+        raise ValidationFailed(message, fields=errors)
     if not creating and _snapshot(instance, values) == before:
         return instance
     _attribute(instance, actor, reason)
@@ -171,22 +170,30 @@ def _bulk_row(model, key_fields, row, index, existing, seen, errors):
 
 
 def _validate_row(model, instance) -> None:
+    # Uniqueness is the key lookup's job and the database's constraints; checking it here
+    # would cost a query per row.
+    errors = _field_errors(model, instance, validate_constraints=False)
+    if errors:
+        raise ValidationFailed("Invalid row.", fields=errors)
+
+
+def _field_errors(model, instance, *, validate_constraints: bool) -> dict[str, list[str]]:
     # References arrive as saved instances, which proves they exist; Field.validate would ask
-    # the database once per reference per row. Uniqueness is the key lookup's job and the
-    # database's constraints; checking it here would also cost a query per row.
+    # the database once per reference.
     references = [f for f in model._meta.concrete_fields if f.is_relation]
     errors = {}
     try:
         instance.full_clean(
-            exclude=[f.name for f in references], validate_unique=False, validate_constraints=False
+            exclude=[f.name for f in references],
+            validate_unique=False,
+            validate_constraints=validate_constraints,
         )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     for reference in references:
         if getattr(instance, reference.attname) is None and not reference.null:
             errors[reference.name] = ["This field cannot be null."]
-    if errors:
-        raise ValidationFailed("Invalid row.", fields=errors)
+    return errors
 
 
 def _invalid_rows(model, errors: dict[str, list[str]], total: int) -> ValidationFailed:

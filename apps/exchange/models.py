@@ -230,3 +230,27 @@ class SyncRun(NeverDeleted, HubModel):
     def seconds(self) -> float | None:
         end = self.finished_at or self.heartbeat_at
         return (end - self.started_at).total_seconds() if end else None
+
+
+class InboundEvent(NeverDeleted):
+    """An event id a partner sent on an events flow, kept so a resent event applies once.
+
+    Events travel in batches under the batch's own idempotency key; a sender that resends one
+    event in a later batch (its outbox retried) is recognised by the event's own id.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    partner = models.ForeignKey("systems.System", on_delete=models.PROTECT, related_name="+")
+    flow = models.ForeignKey("flows.Flow", on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=100)
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "flow", "event_id"], name="one_event_per_partner_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} from {self.partner_id}"

@@ -66,6 +66,10 @@ class Flow(NeverDeleted, HubModel):
     freshness_sla = models.DurationField(
         help_text="How far behind its source the target may fall before someone is alerted."
     )
+    resolution_sla = models.DurationField(
+        default=timedelta(days=1),
+        help_text="How long a quarantined item of this flow may wait for its owner.",
+    )
     schema_version = models.CharField(max_length=20, default="1")
     mapping_version = models.CharField(max_length=20, default="1")
     queue = models.CharField(max_length=40, choices=flow_queue_choices, default="events")

@@ -31,6 +31,7 @@ registry.register(
         form_class=NoteForm,
         take=_approve,
         on_status=QuarantineStatus.AWAITING_APPROVAL,
+        groupable=True,
     ),
     reasons=[EVERY_REASON],
 )
@@ -42,6 +43,7 @@ registry.register(
         form_class=NoteForm,
         take=_refuse,
         on_status=QuarantineStatus.AWAITING_APPROVAL,
+        groupable=True,
     ),
     reasons=[EVERY_REASON],
 )

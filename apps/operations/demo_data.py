@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F
+from django.utils import timezone
 from django.utils.dateparse import parse_duration
 
 from apps.accounts.models import AccountEntitlement, CompanyAccount
 from apps.catalog.models import Product, UnitConversion
+from apps.core.errors import InvalidTransition, NotFound
 from apps.flows.models import Flow
+from apps.monitoring.seed import monitoring_seed
 from apps.ownership.models import BusinessOwner, FieldOwnership
 from apps.ownership.registry import ENTITIES
 from apps.ownership.services import RuleSpec, ownership_rule_save
 from apps.pricing.models import ContractPrice
+from apps.quarantine.models import QuarantineItem
+from apps.quarantine.selectors import WAITING
 from apps.systems.models import System
 
 SEED_FILE = settings.BASE_DIR / "fixtures" / "demo" / "seed.json"
@@ -35,6 +41,11 @@ VIEW_MODELS = [
     "contractprice",
     "flow",
     "system",
+    "alertrule",
+    "runbook",
+    "runbookversion",
+    "schemachange",
+    "reconciliationrun",
 ]
 FLOW_FIELDS = [
     "name",
@@ -78,6 +89,7 @@ def seed_demo(*, hub_url: str, path: Path = SEED_FILE) -> dict:
     products = _products(data["products"])
     _conversions(data["unit_conversions"], systems)
     _prices(data["contract_prices"], products, systems["erp"])
+    monitoring_seed()
     return {
         "systems": len(systems),
         "people": len(data["people"]),
@@ -166,6 +178,8 @@ def _flows(rows, systems, owners):
                 "target_system": systems.get(row["target"]),
                 "owner": owners[row["owner"]],
                 "freshness_sla": parse_duration(row["freshness_sla"]),
+                # How long a quarantined item of the flow may wait; a day unless seeded.
+                "resolution_sla": parse_duration(row.get("resolution_sla") or "1 00:00:00"),
                 "retry_window": parse_duration(row["retry_window"]),
                 **{field: row[field] for field in FLOW_FIELDS},
             },
@@ -215,3 +229,27 @@ def _prices(rows, products, erp):
                 "uom": "EA",
             },
         )
+
+
+def demo_queue_counts() -> dict[str, int]:
+    """Waiting quarantine items per reason code, and how many are overdue, for the story."""
+    waiting = QuarantineItem.objects.filter(status__in=WAITING)
+    counts = dict(
+        waiting.values("reason_code").annotate(n=Count("pk")).values_list("reason_code", "n")
+    )
+    due = ExpressionWrapper(F("created_at") + F("flow__resolution_sla"), DateTimeField())
+    overdue = waiting.annotate(due_at=due).filter(due_at__lt=timezone.now()).count()
+    return {**counts, "overdue": overdue}
+
+
+@transaction.atomic
+def demo_queue_age(*, subject_key: str) -> QuarantineItem:
+    """Demo data only: date one item back a day past its flow's SLA, so one shows overdue."""
+    if not settings.DEBUG:
+        raise InvalidTransition("Ageing a quarantine item is for the demo (DEBUG) only.")
+    item = QuarantineItem.objects.select_related("flow").filter(subject_key=subject_key).first()
+    if item is None:
+        raise NotFound(f"No quarantine item for {subject_key}.")
+    opened = timezone.now() - item.flow.resolution_sla - timedelta(days=1)
+    QuarantineItem.objects.filter(pk=item.pk).update(created_at=opened)
+    return item

@@ -1,11 +1,18 @@
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from apps.flows.models import Flow
 from apps.operations.health import broker_ready
-from apps.operations.selectors import attempts_for, envelopes_for, trace_for
+from apps.operations.selectors import (
+    attempts_for,
+    decisions_for,
+    envelopes_for,
+    subject_known,
+    trace_for,
+)
 
 
 def healthz(request):
@@ -29,22 +36,49 @@ def _database_ready() -> str:
     return "ok"
 
 
+def _in_admin_chrome(request, template: str, context: dict, status: int = 200):
+    """Render in the admin's frame: brand, menu, the user and their logout."""
+    return render(request, template, {**admin.site.each_context(request), **context}, status=status)
+
+
 @staff_member_required
 def trace(request, subject_type: str, subject_key: str):
+    lines = trace_for(subject_type=subject_type, subject_key=subject_key)
+    if not lines and not subject_known(subject_type=subject_type, subject_key=subject_key):
+        raise Http404(f"The hub has no trace of {subject_type} {subject_key}.")
     context = {
         "subject_type": subject_type,
         "subject_key": subject_key,
-        "lines": trace_for(subject_type=subject_type, subject_key=subject_key),
+        "lines": lines,
         "envelopes": envelopes_for(subject_key=subject_key),
         "attempts": attempts_for(subject_type=subject_type, subject_key=subject_key),
+        "decisions": decisions_for(subject_type=subject_type, subject_key=subject_key),
         "title": f"Trace of {subject_type} {subject_key}",
     }
-    return render(request, "operations/trace.html", context)
+    return _in_admin_chrome(request, "operations/trace.html", context)
 
 
 @staff_member_required
 def runbook(request, flow_code: str):
-    flow = get_object_or_404(Flow.objects.select_related("owner"), code=flow_code)
-    return render(
+    flow = get_object_or_404(
+        Flow.objects.select_related("owner", "source_system", "target_system"), code=flow_code
+    )
+    return _in_admin_chrome(
         request, "operations/runbook.html", {"flow": flow, "title": f"Runbook: {flow.name}"}
     )
+
+
+def permission_refused(request, exception=None):
+    """A refusal in the hub's own page: what was refused and who may do it, never a bare 403."""
+    why = (
+        str(exception)
+        if exception and str(exception)
+        else (
+            "Your login does not hold the permission this page needs. Business owners act on "
+            "their team's items, approvers approve replays, integration admins change settings."
+        )
+    )
+    context = {"title": "Not allowed", "why": why}
+    if request.user.is_authenticated and request.user.is_staff:
+        return _in_admin_chrome(request, "admin/refused.html", context, status=403)
+    return render(request, "refused_plain.html", context, status=403)

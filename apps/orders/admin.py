@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -35,9 +36,35 @@ class OrderLineInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(OwnershipPanelMixin, SimpleHistoryAdmin):
     ownership_entities = ["order", "order_line"]
-    list_display = ["number", "account", "po_number", "status", "external_ref", "created_at"]
+    list_display = [
+        "number",
+        "customer",
+        "po_number",
+        "total",
+        "status",
+        "external_ref",
+        "created_at",
+    ]
     list_filter = ["status", "source_system"]
     search_fields = ["number", "po_number", "external_ref", "account__number"]
+    list_select_related = ["account"]
+
+    def get_queryset(self, request):
+        # The total in the same query as the rows: quantity × unit price over the lines.
+        line_value = ExpressionWrapper(
+            F("lines__quantity") * F("lines__unit_price"), output_field=DecimalField()
+        )
+        return super().get_queryset(request).annotate(order_total=Sum(line_value))
+
+    @admin.display(description="Customer", ordering="account__name")
+    def customer(self, obj):
+        return f"{obj.account.number} {obj.account.name}"
+
+    @admin.display(description="Total", ordering="order_total")
+    def total(self, obj):
+        value = obj.order_total
+        return f"{obj.currency} {value:,.2f}" if value is not None else "-"
+
     readonly_fields = [
         "number",
         "account",

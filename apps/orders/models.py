@@ -104,6 +104,9 @@ class OrderLine(HubModel):
             models.UniqueConstraint(fields=["order", "line_number"], name="one_line_number")
         ]
 
+    def __str__(self) -> str:
+        return f"line {self.line_number}: {self.quantity} {self.uom} at {self.unit_price}"
+
     def can_become(self, status: str) -> bool:
         """Whether the ERP may move this line to `status` (a repeat of its answer is harmless)."""
         return status == self.status or status in LINE_MOVES[self.status]

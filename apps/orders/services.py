@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from simple_history.utils import bulk_create_with_history
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.core.errors import InvalidTransition, ValidationFailed
 from apps.core.upsert import BulkResult, upsert_bulk, upsert_one
@@ -47,21 +48,61 @@ def order_create(
     lines: list[dict],
     status: str,
 ) -> Order:
-    """Create an order and its lines from a validated canonical document."""
-    order = Order.objects.create(
-        number=f"tmp-{uuid.uuid4().hex[:24]}",
-        account=account,
-        source_system=source_system,
-        po_number=po_number,
-        currency=currency,
-        ship_to=ship_to,
-        status=status,
-    )
-    # The number derives from the primary key, which exists only after the insert.
-    order.number = f"HUB-{order.pk:07d}"
-    order.save(update_fields=["number"])
+    """Create an order and its lines from a validated canonical document.
+
+    The order's number is known before its insert (one insert, one history row), and the
+    returned order carries its lines, so rendering it reads nothing back.
+    """
+    # No savepoint of its own: the caller's transaction is the unit (a failure here fails
+    # the caller's whole write), and a savepoint would cost two round trips per order.
+    with transaction.atomic(savepoint=False):
+        pk = _order_pk_next()
+        order = Order.objects.create(
+            pk=pk,
+            number=order_number(pk),
+            account=account,
+            source_system=source_system,
+            po_number=po_number,
+            currency=currency,
+            ship_to=ship_to,
+            status=status,
+        )
+        order_lines = _lines_create(order, lines)
+    # The lines just written are all the order has. Cached as prefetch_related caches them,
+    # so `order.lines.all()` answers from memory.
+    cached = order.lines.all()
+    cached._result_cache, cached._prefetch_done = order_lines, True
+    order._prefetched_objects_cache = {"lines": cached}
+    return order
+
+
+def order_number(pk: int) -> str:
+    """The hub's order number for an order's primary key: HUB-0000042."""
+    return f"HUB-{pk:07d}"
+
+
+def _order_pk_next() -> int:
+    # The number derives from the primary key; taking the key before the insert spares an
+    # UPDATE and its second history row. PostgreSQL: the table's own identity sequence, so
+    # concurrent writers never get the same key and the key stays what a plain insert gives.
+    # SQLite has one writer at a time (transactions here begin IMMEDIATE, holding the write
+    # lock), so inside this transaction the next AUTOINCREMENT key cannot be taken by another.
+    table = Order._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:
+            cursor.execute(
+                f"SELECT max(coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0),"
+                " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)) + 1",
+                [table],
+            )
+        return cursor.fetchone()[0]
+
+
+def _lines_create(order: Order, lines: list[dict]) -> list[OrderLine]:
     # One insert for the lines and one for their history rows, however long the order.
-    bulk_create_with_history(
+    return bulk_create_with_history(
         [
             OrderLine(
                 order=order,
@@ -76,7 +117,6 @@ def order_create(
         ],
         OrderLine,
     )
-    return order
 
 
 def order_transition(
@@ -91,6 +131,24 @@ def order_transition(
         setattr(locked, name, value)
     locked.save(update_fields=[*changes, "updated_at"])
     return locked
+
+
+def orders_submit_bulk(*, external_refs: dict[str, str]) -> list[Order]:
+    """Orders the ERP accepted (number → its reference) move from received to submitted in
+    one lock, one update and one history insert; if any moved first, none moves."""
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update().filter(number__in=external_refs).order_by("pk")
+        )
+        moved = sorted(o.number for o in orders if o.status != OrderStatus.RECEIVED)
+        if moved or len(orders) != len(external_refs):
+            raise InvalidTransition(f"Orders not received, or unknown: {moved[:10]}.")
+        now = timezone.now()
+        for order in orders:
+            order.status, order.updated_at = OrderStatus.SUBMITTED, now
+            order.external_ref = external_refs[order.number]
+        bulk_update_with_history(orders, Order, ["status", "external_ref", "updated_at"])
+    return orders
 
 
 def order_reprice_lines(*, order: Order, prices: dict[int, Decimal]) -> None:

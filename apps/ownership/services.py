@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from apps.core.errors import HubError, ValidationFailed
 from apps.ownership.models import BusinessOwner, Enforcement, FieldOwnership, matrix_history
@@ -48,9 +49,92 @@ def ownership_rule(*, entity: str, field: str) -> FieldOwnership:
 
 
 def ownership_decide_write(*, entity: str, field: str, system, creating: bool) -> WriteDecision:
-    """Decide whether `system` may write entity.field, per the matrix."""
-    rule = ownership_rule(entity=entity, field=field)
-    return WriteDecision(rule=rule, allowed=rule.may_write(system, creating=creating))
+    """Decide whether `system` may write entity.field, per the matrix (one query)."""
+    rule = _rules_for_writer(system, creating).filter(entity=entity, field=field).first()
+    if rule is None:
+        raise OwnershipRuleMissing(f"The ownership matrix has no row for {entity}.{field}.")
+    return _decision(rule, system)
+
+
+def ownership_decide_writes(*, entity: str, system, creating: bool) -> dict[str, WriteDecision]:
+    """The matrix's decision for `system` writing each field of `entity`, read in one query.
+
+    Read per write, never cached: a matrix change applies to the very next write, in every
+    process. A field with no row has no decision; `ownership_decision_of` refuses it.
+    """
+    rules = _rules_for_writer(system, creating).filter(entity=entity)
+    return {rule.field: _decision(rule, system) for rule in rules}
+
+
+def ownership_decision_of(decisions: dict[str, WriteDecision], *, entity: str, field: str):
+    """One field's decision from `ownership_decide_writes`; a field with no row is an error."""
+    if field not in decisions:
+        raise OwnershipRuleMissing(f"The ownership matrix has no row for {entity}.{field}.")
+    return decisions[field]
+
+
+@dataclass(frozen=True)
+class WriterMatrix:
+    """The matrix rows of one entity as one writer sees them, read in one query."""
+
+    entity: str
+    writer_pk: int
+    rules: dict[str, FieldOwnership]
+
+    def has_role(self) -> bool:
+        """Whether the matrix gives the writer any role (owner, writer, consumer) here."""
+        return any(
+            self._owns(rule) or rule.writer_creates or rule.writer_updates or rule.writer_consumes
+            for rule in self.rules.values()
+        )
+
+    def decide(self, *, field: str, creating: bool) -> WriteDecision:
+        """The decision for one field; a field with no row is a configuration error."""
+        rule = self.rules.get(field)
+        if rule is None:
+            raise OwnershipRuleMissing(
+                f"The ownership matrix has no row for {self.entity}.{field}."
+            )
+        listed = rule.writer_creates if creating else rule.writer_updates
+        return WriteDecision(rule=rule, allowed=self._owns(rule) or listed)
+
+    def _owns(self, rule: FieldOwnership) -> bool:
+        return rule.owner_system_id == self.writer_pk
+
+
+def ownership_writer_matrix(*, entity: str, system) -> WriterMatrix:
+    """Every matrix row of `entity` with `system`'s roles in it, in one query.
+
+    Read per write, never cached: a matrix change applies to the very next write, in every
+    process, and a write asks the matrix once, not once per field.
+    """
+    rules = FieldOwnership.objects.filter(entity=entity).select_related(
+        "owner_system", "business_owner"
+    )
+    member = {"fieldownership_id": OuterRef("pk"), "system_id": system.pk}
+    rules = rules.annotate(
+        writer_creates=Exists(FieldOwnership.may_create.through.objects.filter(**member)),
+        writer_updates=Exists(FieldOwnership.may_update.through.objects.filter(**member)),
+        writer_consumes=Exists(FieldOwnership.consumers.through.objects.filter(**member)),
+    )
+    return WriterMatrix(
+        entity=entity, writer_pk=system.pk, rules={rule.field: rule for rule in rules}
+    )
+
+
+def _rules_for_writer(system, creating: bool):
+    # The writer's membership in may_create / may_update as a column of the row itself, so a
+    # decision is one query, not a row read and then a membership read.
+    writers = FieldOwnership.may_create if creating else FieldOwnership.may_update
+    listed = writers.through.objects.filter(fieldownership_id=OuterRef("pk"), system_id=system.pk)
+    return FieldOwnership.objects.select_related("owner_system", "business_owner").annotate(
+        writer_listed=Exists(listed)
+    )
+
+
+def _decision(rule: FieldOwnership, system) -> WriteDecision:
+    allowed = system.pk == rule.owner_system_id or rule.writer_listed
+    return WriteDecision(rule=rule, allowed=allowed)
 
 
 @dataclass(frozen=True)

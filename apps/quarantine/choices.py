@@ -9,6 +9,7 @@ class ReasonCode(models.TextChoices):
     OWNERSHIP_REFUSED = "ownership_refused", "A system wrote fields the matrix gives another"
     POSSIBLE_DUPLICATE = "possible_duplicate", "A new company looks like one the hub has"
     DELIVERY_FAILED = "delivery_failed", "A target would not take a delivery (dead letter)"
+    RECONCILIATION_MISMATCH = "reconciliation_mismatch", "Two systems disagree about a record"
 
 
 class Role(models.TextChoices):

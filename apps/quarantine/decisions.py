@@ -14,10 +14,19 @@ from dataclasses import dataclass
 
 from apps.quarantine.choices import ReasonCode, Role
 from apps.quarantine.errors import DecisionRefused, DecisionUnavailable
-from apps.quarantine.forms import DiscardForm, NoteForm, PriceCorrectionForm, SameCompanyForm
-from apps.quarantine.models import QuarantineItem, QuarantineStatus
+from apps.quarantine.forms import (
+    DiscardForm,
+    FieldCorrectionForm,
+    NoteForm,
+    PriceCorrectionForm,
+    SameCompanyForm,
+    held_field_problems,
+)
+from apps.quarantine.models import QuarantineItem, QuarantineStatus, team_areas
 from apps.quarantine.services import (
+    quarantine_accept_owner_fields,
     quarantine_accept_owner_prices,
+    quarantine_correct_fields,
     quarantine_correct_order_prices,
     quarantine_decide_same_company,
     quarantine_discard,
@@ -47,6 +56,8 @@ class Decision:
     on_status: QuarantineStatus = QuarantineStatus.OPEN
     # Whether this item's content allows the decision (e.g. a price exists to accept).
     applies: Callable[[QuarantineItem], bool] = _always
+    # One decision for many items (a group, a selection): the form asks nothing item-specific.
+    groupable: bool = False
 
     def label_for(self, item: QuarantineItem) -> str:
         return self.label(item) if callable(self.label) else self.label
@@ -58,11 +69,23 @@ class Decision:
 def _refusal(role: Role, item: QuarantineItem, user) -> str:
     """Why `user` may not act in `role` on `item`; empty when they may."""
     if role == Role.OWNER and not item.is_owned_by(user):
-        return f"Only {item.assigned_owner.name} (the owner of this decision) may do that."
+        owner = item.assigned_owner
+        yours = ", ".join(sorted(team_areas(user))) or "no business owner's team"
+        return (
+            f"Only {owner.name} (the owner of this decision) may do that. The {owner.area} "
+            f"team or an integration admin decides it; you are in {yours}, so you see this "
+            "item read-only."
+        )
     if role == Role.APPROVER and not user.has_perm("quarantine.approve_replay"):
-        return "Only a person allowed to approve replays may do that."
+        return (
+            "Only a person allowed to approve replays (the approvers group) may do that; "
+            "your login does not hold that permission."
+        )
     if role == Role.APPROVER and item.corrected_by_id == user.pk:
-        return "A replay needs a second person: you made this correction."
+        return (
+            "A replay needs a second person: you made this correction, so someone else "
+            "with the right to approve replays must approve or refuse it."
+        )
     if role == Role.ADMIN and not user.is_superuser:
         return "Only an integration admin may do that."
     return ""
@@ -104,6 +127,16 @@ class DecisionRegistry:
             if decision.on_status == item.status
             and decision.applies(item)
             and not _refusal(decision.role, item, user)
+        ]
+
+    def refused(self, *, item: QuarantineItem, user) -> list[tuple[str, str]]:
+        """The decisions open on `item` now that `user` may not take, each with why not."""
+        return [
+            (decision.label_for(item), why)
+            for decision in self.for_reason(item.reason_code)
+            if decision.on_status == item.status
+            and decision.applies(item)
+            and (why := _refusal(decision.role, item, user))
         ]
 
     def decision_for(self, *, item: QuarantineItem, user, name: str) -> Decision:
@@ -188,6 +221,20 @@ def _discard(*, item: QuarantineItem, actor, data: dict) -> str:
     return "Item discarded; nothing is replayed."
 
 
+def _correct_fields(*, item: QuarantineItem, actor, data: dict) -> str:
+    quarantine_correct_fields(item=item, values=data["values"], actor=actor, note=data["note"])
+    return f"Correction saved; the replay {AWAITS_APPROVAL}"
+
+
+def _accept_owner_fields(*, item: QuarantineItem, actor, data: dict) -> str:
+    quarantine_accept_owner_fields(item=item, actor=actor, note=data["note"])
+    return f"The owning system's values stand; the replay {AWAITS_APPROVAL}"
+
+
+def _has_held_fields(item: QuarantineItem) -> bool:
+    return bool(held_field_problems(item))
+
+
 registry.register_columns(
     [
         ("line_number", "Line"),
@@ -216,8 +263,33 @@ registry.register(
         form_class=NoteForm,
         take=_accept_owner_prices,
         applies=_has_owner_price,
+        groupable=True,
     ),
     reasons=PRICE_REASONS,
+)
+registry.register(
+    Decision(
+        name="correct",
+        label="Save correction and request replay",
+        role=Role.OWNER,
+        form_class=FieldCorrectionForm,
+        take=_correct_fields,
+        applies=_has_held_fields,
+        groupable=True,
+    ),
+    reasons=RECORD_REASONS,
+)
+registry.register(
+    Decision(
+        name="accept_owner_value",
+        label="Accept the owning system's value",
+        role=Role.OWNER,
+        form_class=NoteForm,
+        take=_accept_owner_fields,
+        applies=_has_held_fields,
+        groupable=True,
+    ),
+    reasons=RECORD_REASONS,
 )
 registry.register(
     Decision(
@@ -226,6 +298,7 @@ registry.register(
         role=Role.OWNER,
         form_class=NoteForm,
         take=_request_replay,
+        groupable=True,
     ),
     reasons=RECORD_REASONS,
 )
@@ -236,6 +309,7 @@ registry.register(
         role=Role.OWNER,
         form_class=NoteForm,
         take=_new_company,
+        groupable=True,
     ),
     reasons=[ReasonCode.POSSIBLE_DUPLICATE],
 )
@@ -246,6 +320,7 @@ registry.register(
         role=Role.OWNER,
         form_class=SameCompanyForm,
         take=_same_company,
+        groupable=True,
     ),
     reasons=[ReasonCode.POSSIBLE_DUPLICATE],
 )
@@ -256,6 +331,7 @@ registry.register(
         role=Role.OWNER,
         form_class=DiscardForm,
         take=_discard,
+        groupable=True,
     ),
     reasons=[*RECORD_REASONS, ReasonCode.POSSIBLE_DUPLICATE],
 )

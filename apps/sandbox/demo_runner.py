@@ -143,12 +143,49 @@ def _demo_serve(*, host: str, port: int, story: bool, children: Children, write:
         f"{url}/sandbox/erp/webhook/",
         json={"url": f"{url}/api/v1/webhooks/order-status/", "token": erp_token},
     )
+    # The sandbox WMS posts signed stock events to the hub's inventory webhook.
+    _http(
+        "post",
+        f"{url}/sandbox/wms/webhook/",
+        json={
+            "url": f"{url}/api/v1/webhooks/inventory/",
+            "token": _manage(["partner_token", "wms"], env=children.env),
+            "secret": _manage(["webhook_secret", "wms"], env=children.env),
+        },
+    )
     if story:
         _story_tell(url=url, token=token, children=children, write=write)
+        _queue_seed(url=url, token=token, erp_token=erp_token, children=children, write=write)
+        _catalog_sync(url=url, children=children, write=write)
+        _prices_and_stock(children=children, write=write)
+    # A month of back-dated activity for the dashboard's 30-day charts; after the story, so
+    # the story's first catalog sync is still a full run and stays the newest one.
+    write(_manage(["seed_ops_history"], env=children.env))
     _banner_print(url=url, token=token, log_dir=children.log_dir, write=write)
     while True:
         children.check()
         time.sleep(1)
+
+
+def _catalog_sync(*, url: str, children: Children, write: Write) -> None:
+    """A small catalog sync from the sandbox PIM (a few bad records held for the catalog owner)."""
+    write(_manage(["sandbox_pim", "--products", "200", "--bad-share", "0.05"], env=children.env))
+    write(_manage(["sync", "catalog", "--no-progress"], env=children.env))
+    write(f"Its SyncRun: {url}/admin/exchange/syncrun/")
+
+
+def _prices_and_stock(*, children: Children, write: Write) -> None:
+    """Contoso's ERP price list pulled and pushed to the storefront (Northwind's seeded prices,
+    which the order story uses, stay as they are); WMS events, one resent and one late; the
+    snapshot that repairs what they missed."""
+    skus = "ACME-BOLT-M8,ACME-NUT-M8,ACME-GLOVE-L"
+    env = children.env
+    write(_manage(["sandbox_erp_prices", "--accounts", "CT-2001", "--skus", skus], env=env))
+    write(_manage(["sync", "prices", "--no-progress"], env=env))
+    events = ["--count", "12", "--skus", skus, "--locations", "DC-EAST,DC-WEST"]
+    options = ["--duplicates", "1", "--out-of-order", "1", "--batch-size", "5"]
+    write(_manage(["sandbox_wms_events", *events, *options], env=env))
+    write(_manage(["sync", "inventory", "--no-progress"], env=env))
 
 
 def _port_free_check(host: str, port: int) -> None:
@@ -234,6 +271,84 @@ def _story_tell(*, url: str, token: str, children: Children, write: Write) -> No
             f"its trace is at {url}/ops/trace/order/{good}/"
         )
     write(f"ERP received order {good} as {erp_ref} after one {ERP_FAULT['status']} retry")
+    _reconcile_story(url=url, order=good, env=children.env, write=write)
+
+
+def _reconcile_story(*, url: str, order: str, env: dict[str, str], write: Write) -> None:
+    """The buyer pays and is refunded; the refund's ledger posting is lost; the report says so."""
+    _http("post", f"{url}/sandbox/gateway/captures/", json={"order": order, "amount": "54.00"})
+    _http("post", f"{url}/sandbox/erp/ledger/faults/", json={"action": "drop", "kind": "refund"})
+    _http("post", f"{url}/sandbox/gateway/refunds/", json={"order": order, "amount": "12.00"})
+    # No grace period: the story's records are seconds old, and the report should show them.
+    now = {**env, "HUB_RECONCILE_GRACE_SECONDS": "0"}
+    for name in ("orders", "settlement"):
+        write(_manage(["reconcile", name], env=now))
+    write(f"reconciliation reports: {url}/admin/reconciliation/reconciliationrun/")
+
+
+# The queue the demo leaves for the business owners: one of each kind of decision.
+STALE_PRICE_ORDERS = 3  # one stale storefront price: one group, one fix
+BLOCKED_SKU = "ACME-NUT-M8"  # not in the ERP's item master: its orders come back refused
+BLOCKED_SKU_ORDERS = 3
+DUPLICATE_TAX_ID = "31-1234567"
+
+
+def _queue_seed(*, url: str, token: str, erp_token: str, children: Children, write: Write):
+    """Price mismatches, a SKU the ERP lacks across many lines (its dead letters), a possible
+    duplicate company and an overdue item, each made the way production makes them."""
+    for index in range(STALE_PRICE_ORDERS):
+        _order_place(
+            url=url,
+            token=token,
+            payload="order_price_mismatch.json",
+            changes={"po_number": f"PO-STALE-{index + 1}"},
+            note="stale storefront price",
+            write=write,
+        )
+    _http("post", f"{url}/sandbox/erp/faults/", json={"reject_sku": BLOCKED_SKU})
+    write(f"ERP sandbox now refuses {BLOCKED_SKU} (DELETE {url}/sandbox/erp/faults/ to fix)")
+    for index in range(BLOCKED_SKU_ORDERS):
+        _order_place(
+            url=url,
+            token=token,
+            payload="order_storefront_cases.json",
+            changes={"po_number": f"PO-NUT-{index + 1}"},
+            write=write,
+        )
+    duplicate = _duplicate_company(url=url, erp_token=erp_token, children=children, write=write)
+    # The worker turns the refused orders into dead letters while the story goes on.
+    write(_manage(["demo_queue", "--overdue", duplicate], env=children.env))
+
+
+def _duplicate_company(*, url: str, erp_token: str, children: Children, write: Write) -> str:
+    """The ERP records Northwind's tax id; then the CRM sends a 'new' company with the same one."""
+    _record_write(
+        url, erp_token, "company_account", {"number": "NW-1001"}, {"tax_id": DUPLICATE_TAX_ID}
+    )
+    crm_token = _manage(["partner_token", "crm"], env=children.env)
+    response = _record_write(
+        url,
+        crm_token,
+        "company_account",
+        {"number": "AC-9001"},
+        {"name": "Northwind Trading Co", "status": "active", "tax_id": DUPLICATE_TAX_ID},
+        external_id="CRM-4471",
+    )
+    write(f"CRM company AC-9001 sent: {response.status_code} (held as a possible duplicate)")
+    return "AC-9001"
+
+
+def _record_write(url, token, entity, key, fields, external_id=None) -> requests.Response:
+    body = {"key": key, "fields": fields} | ({"external_id": external_id} if external_id else {})
+    return _http(
+        "post",
+        f"{url}/api/v1/records/{entity}/",
+        json=body,
+        headers={
+            "Authorization": f"Token {token}",
+            "Idempotency-Key": f"demo-{entity}-{json.dumps(key, sort_keys=True)}-{len(fields)}",
+        },
+    )
 
 
 def _erp_fault_inject(url: str) -> None:
@@ -242,9 +357,11 @@ def _erp_fault_inject(url: str) -> None:
         raise DemoFailed(f"The ERP sandbox refused the fault: {response.status_code}.")
 
 
-def _order_place(*, url: str, token: str, payload: str, write: Write, note: str = "") -> str:
+def _order_place(
+    *, url: str, token: str, payload: str, write: Write, note: str = "", changes=None
+) -> str:
     """Place a sample order as the storefront; `note` explains a quarantine the story expects."""
-    order = json.loads((PAYLOADS / payload).read_text())
+    order = json.loads((PAYLOADS / payload).read_text()) | (changes or {})
     try:
         response = storefront_place_order(hub_url=url, token=token, order=order)
     except requests.RequestException as exc:
@@ -280,7 +397,7 @@ def _banner_print(*, url: str, token: str, log_dir: Path, write: Write) -> None:
         f"Integration hub demo at {url}/",
         f"  admin              {url}/admin/",
         f"  API docs           {url}/api/v1/docs/",
-        f"  quarantine queue   {url}/admin/quarantine/quarantineitem/",
+        f"  quarantine queue   {url}/admin/quarantine/quarantineitem/ (by cause: ?group=cause)",
         f"  ERP received log   {url}/sandbox/erp/received/",
         f"  storefront log     {url}/sandbox/storefront/received/ (order status notices)",
         f"  health             {url}/healthz   {url}/readyz",

@@ -12,7 +12,7 @@ from django.db.models import F
 from apps.core.errors import Conflict, TransportError, ValidationFailed
 from apps.sandbox.models import SandboxFault, SandboxReceipt, SandboxWebhook
 
-FAULT_FIELDS = {"status", "count", "latency_ms", "down", "reject_sku", "retry_after"}
+FAULT_FIELDS = {"status", "count", "latency_ms", "down", "reject_sku", "retry_after", "after"}
 
 
 def fault_set(*, system: str, spec: dict) -> SandboxFault:
@@ -23,6 +23,9 @@ def fault_set(*, system: str, spec: dict) -> SandboxFault:
     retry_after = spec.get("retry_after")
     if retry_after is not None and not (isinstance(retry_after, int) and retry_after > 0):
         raise ValidationFailed("retry_after is a whole number of seconds, at least 1.")
+    after = spec.get("after", 0)
+    if not (isinstance(after, int) and not isinstance(after, bool) and after >= 0):
+        raise ValidationFailed("after is how many calls to serve before failing: 0 or more.")
     values = {
         "status": None,
         "count": None,
@@ -30,6 +33,7 @@ def fault_set(*, system: str, spec: dict) -> SandboxFault:
         "down": False,
         "reject_sku": "",
         "retry_after": None,
+        "after": 0,
     }
     values.update(spec)
     fault, _ = SandboxFault.objects.update_or_create(system=system, defaults=values)
@@ -46,6 +50,9 @@ def fault_take(*, system: str) -> tuple[int | None, str]:
     fault = SandboxFault.objects.select_for_update().filter(system=system).first()
     if fault is None:
         return None, ""
+    if fault.after:
+        SandboxFault.objects.filter(pk=fault.pk).update(after=F("after") - 1)
+        return None, fault.reject_sku
     if fault.latency_ms:
         time.sleep(fault.latency_ms / 1000)
     if fault.down:
@@ -128,10 +135,18 @@ def storefront_status_accept(*, key: str, body: dict) -> tuple[int, dict]:
 
 
 def webhook_configure(*, system: str, spec: dict) -> SandboxWebhook:
-    """Tell a simulated system where the hub's webhook is and which partner token to send."""
-    if set(spec) != {"url", "token"} or not all(isinstance(v, str) and v for v in spec.values()):
-        raise ValidationFailed('Send {"url": "<hub webhook URL>", "token": "<partner token>"}.')
-    webhook, _ = SandboxWebhook.objects.update_or_create(system=system, defaults=spec)
+    """Tell a simulated system where the hub's webhook is and which partner token to send
+    (and, for a system that signs its calls, the signing secret the hub issued it)."""
+    if set(spec) - {"secret"} != {"url", "token"} or not all(
+        isinstance(v, str) and v for v in spec.values()
+    ):
+        raise ValidationFailed(
+            'Send {"url": "<hub webhook URL>", "token": "<partner token>"} '
+            '(and "secret": "<whsec_…>" for a system that signs).'
+        )
+    webhook, _ = SandboxWebhook.objects.update_or_create(
+        system=system, defaults={"secret": "", **spec}
+    )
     return webhook
 
 
@@ -199,3 +214,18 @@ def erp_status_send(*, document: dict) -> tuple[int, dict]:
         return response.status_code, response.json()
     except ValueError:
         return response.status_code, {"raw": response.text[:2000]}
+
+
+def storefront_order_record(*, key: str, order: dict, answer: dict) -> None:
+    """The storefront keeps each order the hub accepted, with the hub's number and status."""
+    _receipt_once(system="storefront", path="orders/", key=key, body=order, answer=answer)
+
+
+def erp_status_record(*, document: dict) -> None:
+    """The ERP's own copy of a status action, kept whether or not the hub hears of it."""
+    _receipt_once(
+        system="erp",
+        path=f"orders/{document['order_number']}/status/",
+        key=f"erp-status-{document['document_id']}",
+        body=document,
+    )

@@ -8,9 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import HubError
 from apps.sandbox.models import SandboxReceipt
+from apps.sandbox.order_book import erp_orders_page, storefront_orders_page
 from apps.sandbox.services import (
     erp_order_accept,
     erp_status_document,
+    erp_status_record,
     erp_status_send,
     fault_clear,
     fault_set,
@@ -107,6 +109,7 @@ def erp_order_status(request, number: str):
     """An ERP user acts on one of its orders; the ERP tells the hub, and this answers both."""
     try:
         document = erp_status_document(order_number=number, spec=_json(request))
+        erp_status_record(document=document)
         status, answer = erp_status_send(document=document)
     except HubError as exc:
         return JsonResponse({"error": exc.message}, status=exc.status)
@@ -123,3 +126,22 @@ def storefront_order_status(request):
         key=request.headers.get("Idempotency-Key", ""), body=_json(request)
     )
     return JsonResponse(body, status=status)
+
+
+def _page_limit(request) -> int:
+    value = request.GET.get("limit", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 500
+
+
+@require_http_methods(["GET"])
+def erp_order_book(request):
+    """The ERP's order list export, by the hub's order number, a page after `after`."""
+    rows = erp_orders_page(after=request.GET.get("after", ""), limit=_page_limit(request))
+    return JsonResponse({"results": rows, "next": rows[-1]["hub_order_number"] if rows else None})
+
+
+@require_http_methods(["GET"])
+def storefront_order_book(request):
+    """The storefront's own orders, by the hub's order number, a page after `after`."""
+    rows = storefront_orders_page(after=request.GET.get("after", ""), limit=_page_limit(request))
+    return JsonResponse({"results": rows, "next": rows[-1]["number"] if rows else None})

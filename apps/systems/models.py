@@ -308,3 +308,36 @@ class SystemCircuit(HubModel):
     def probe_due_at(self, moment: datetime) -> bool:
         """Whether the next delivery at `moment` is the probe that may close the circuit."""
         return self.state != CircuitState.CLOSED and self.held_until <= moment
+
+
+class PartnerWebhook(HubModel):
+    """Where the hub sends a partner's order events, and the secret it signs them with.
+
+    Signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature). The
+    secret is kept encrypted: signing needs it in the clear. While a rotation settles the hub
+    signs with the new and the previous secret, so the partner can switch without a gap.
+    """
+
+    system = models.OneToOneField(System, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField(help_text="The partner's HTTPS endpoint that receives the events.")
+    secret = EncryptedTextField(help_text="whsec_… (Standard Webhooks); shown once when made.")
+    previous_secret = EncryptedTextField(blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    # Order history up to here has been turned into events; each run looks a little further
+    # back than this, as a transaction may commit after a later one.
+    events_seen_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"webhook of {self.system}"
+
+    def signing_secrets(self, moment: datetime) -> list[str]:
+        """The secrets a message sent at `moment` is signed with: current, then previous."""
+        secrets = [self.secret]
+        if (
+            self.previous_secret
+            and self.previous_secret_until
+            and moment < self.previous_secret_until
+        ):
+            secrets.append(self.previous_secret)
+        return secrets

@@ -13,7 +13,13 @@ from limits.errors import StorageError
 
 from apps.core.activation import REASON_MAX_LENGTH, active_flag_set
 from apps.core.errors import InvalidTransition, ValidationFailed
-from apps.systems.models import CircuitState, MaintenanceWindow, System, SystemCircuit
+from apps.systems.models import (
+    CircuitState,
+    MaintenanceWindow,
+    PartnerWebhook,
+    System,
+    SystemCircuit,
+)
 from apps.systems.rates import delivery_rate_limiter
 from apps.systems.selectors import Gate, circuit_gate, system_gate, utc_text
 
@@ -59,7 +65,16 @@ def system_credentials_rotate() -> int:
     for system in systems:
         # A re-encryption is not a credential change: update() leaves history alone.
         System.objects.filter(pk=system.pk).update(auth_token=system.auth_token)
-    return len(systems)
+    return len(systems) + _partner_webhook_secrets_rotate()
+
+
+def _partner_webhook_secrets_rotate() -> int:
+    hooks = list(PartnerWebhook.objects.select_for_update().only("secret", "previous_secret"))
+    for hook in hooks:
+        PartnerWebhook.objects.filter(pk=hook.pk).update(
+            secret=hook.secret, previous_secret=hook.previous_secret
+        )
+    return len(hooks)
 
 
 @transaction.atomic

@@ -34,6 +34,16 @@ WALKED_ROUTES = {
     "record-write": "every account-scoped entity: same 404 as a record that does not exist",
     "order-status": "statuses are the matrix's status owner's alone: any other partner gets "
     "the same 403 for the first partner's order as for a number that does not exist",
+    "accounts": "reads: tests/api/test_isolation_walk.py (another's answers as missing)",
+    "products": "reads: tests/api/test_isolation_walk.py",
+    "prices": "reads: tests/api/test_isolation_walk.py",
+    "inventory-levels": "reads: tests/api/test_isolation_walk.py",
+    "webhook-deliveries": "reads: tests/api/test_isolation_walk.py",
+    "webhook-replay": "replays only the caller's own deliveries: test_partner_webhooks.py",
+    "failures": "reads: tests/api/test_isolation_walk.py",
+    "failures-page": "reads: tests/api/test_isolation_walk.py",
+    "inventory": "the WMS's signed stock events: writes only, no partner reads",
+    "oauth-token": "issues tokens for the client that authenticates; no partner data",
     "schema": "public description of the API",
     "docs": "public description of the API",
 }

@@ -20,17 +20,26 @@ def test_every_operation_documents_its_error_answers_with_the_error_body(client)
     schema = client.get("/api/v1/schema/?format=json").json()
     assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
     for path, operations in schema["paths"].items():
+        if path == "/api/v1/oauth/token/":
+            continue  # RFC 6749 answers with its own error body (tests/api/test_oauth.py)
         for method, operation in operations.items():
             answers = operation["responses"]
-            expected = {"400", "401", "429", "500"}
+            expected = {"400", "401", "403", "429", "500"}
             if "{" in path:
                 expected.add("404")
             if method == "post":
-                expected |= {"409", "413"}
+                expected.add("413")
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if "Idempotency-Key" in headers:
+                expected.add("409")
             assert expected <= set(answers), (method, path, sorted(answers))
+            # The self-service page answers its errors as HTML, everything else as JSON.
+            media = "text/html" if path.endswith("/page/") else "application/json"
             for status in expected:
-                body = answers[status]["content"]["application/json"]["schema"]
-                assert body == {"$ref": "#/components/schemas/Error"}
+                assert media in answers[status]["content"], (method, path, status)
+                if media == "application/json":
+                    body = answers[status]["content"][media]["schema"]
+                    assert body == {"$ref": "#/components/schemas/Error"}
             assert "Retry-After" in answers["429"]["headers"]
 
 
@@ -42,3 +51,17 @@ def test_idempotency_key_is_documented_as_required_and_non_empty(client):
         assert header["name"] == "Idempotency-Key" and header["required"] is True
         assert header["schema"]["minLength"] == 1 and header["schema"]["maxLength"] == 200
         assert "409" in schema["paths"][path]["post"]["responses"]
+
+
+def test_json_schema_type_lists_become_openapi_3_0_types():
+    from apps.api.schema import _inline
+
+    assert _inline({"type": ["string", "null"], "pattern": "x"}, {}) == {
+        "pattern": "x",
+        "type": "string",
+        "nullable": True,
+    }
+    assert _inline({"type": ["string", "integer"]}, {}) == {
+        "anyOf": [{"type": "string"}, {"type": "integer"}]
+    }
+    assert _inline({"type": "string"}, {}) == {"type": "string"}

@@ -13,7 +13,13 @@ from tests.quarantine.test_decisions import DUPLICATE, held
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-SCREEN = [ROOT / "apps/operations/admin.py", ROOT / "templates/admin/quarantine/review.html"]
+SCREEN = [
+    ROOT / "apps/operations/admin.py",
+    ROOT / "apps/operations/quarantine_admin.py",
+    ROOT / "apps/operations/quarantine_review.py",
+    ROOT / "apps/operations/workbench.py",
+    *sorted((ROOT / "templates/admin/quarantine").glob("*.html")),
+]
 
 
 def client_for(cast, username: str) -> Client:

@@ -70,7 +70,9 @@ def test_business_owner_sees_quarantine_queue_auditor_cannot_act(cast):
     auditor = Client()
     auditor.force_login(cast.user("auditor"))
     page = auditor.get(f"/admin/quarantine/quarantineitem/{item.pk}/review/").content.decode()
-    assert "Priya Pricing" in page and "Accept ERP price" not in page
+    assert "Priya Pricing" in page and 'value="accept_owner_price"' not in page
+    # What the auditor may not do is named, with who may (the workbench explains refusals).
+    assert 'id="refusals"' in page and "Only Priya Pricing" in page
     response = auditor.post(
         f"/admin/quarantine/quarantineitem/{item.pk}/review/", {"action": "approve"}
     )

@@ -104,7 +104,6 @@ def test_possible_duplicate_offers_new_company_same_company_or_discard(cast):
 @pytest.mark.parametrize(
     "reason,problem",
     [
-        (ReasonCode.OWNERSHIP_REFUSED, HELD_FIELD),
         (ReasonCode.DELIVERY_FAILED, DEAD_LETTER),
         ("a_reason_nobody_registered", {"code": "odd"}),
     ],
@@ -112,6 +111,17 @@ def test_possible_duplicate_offers_new_company_same_company_or_discard(cast):
 def test_other_reasons_offer_replay_as_is_or_discard(cast, reason, problem):
     item = held(reason, [problem])
     assert offered(item, cast, "orderdesk") == ["request_replay", "discard"]
+
+
+@pytest.mark.parametrize("reason", [ReasonCode.OWNERSHIP_REFUSED, "a_reason_nobody_registered"])
+def test_held_fields_of_a_known_entity_offer_a_typed_correction(cast, reason):
+    item = held(reason, [{**HELD_FIELD, "field": "status"}])
+    assert offered(item, cast, "orderdesk") == [
+        "correct",
+        "accept_owner_value",
+        "request_replay",
+        "discard",
+    ]
 
 
 def test_every_reason_offers_approve_and_refuse_once_corrected(cast):

@@ -1,6 +1,7 @@
 """`manage.py run_demo` for real: it serves the hub, tells its story and stops on Ctrl-C."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -100,6 +101,10 @@ def test_run_demo_serves_the_story_and_stops_everything_on_ctrl_c(tmp_path):
     try:
         assert output.wait_for(READY_LINE, seconds=READY_SECONDS), output.text()
         _assert_demo_serves(f"http://127.0.0.1:{port}")
+        _assert_queue_mix(manage, env)
+        # The story ends with reconciliation reports: the dropped refund posting is found.
+        assert "reconcile settlement run" in output.text(), output.text()
+        assert "gateway-ledger:refund_not_posted=1" in output.text(), output.text()
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=STOP_SECONDS) == 0, output.text()
     finally:
@@ -109,6 +114,17 @@ def test_run_demo_serves_the_story_and_stops_everything_on_ctrl_c(tmp_path):
     assert "stopped" in output.text()
     assert _refuses_connections(port)
     assert _group_gone(demo.pid), "a child of run_demo is still running"
+
+
+def _assert_queue_mix(manage: list[str], env: dict[str, str]) -> None:
+    """Price mismatches, the refused SKU's dead letters, a possible duplicate, one overdue."""
+    done = subprocess.run(
+        [*manage, "demo_queue"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+    line = done.stdout
+    counts = {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", line)}
+    assert counts.get("price_mismatch", 0) >= 4 and counts.get("delivery_failed", 0) >= 3, line
+    assert counts.get("possible_duplicate", 0) >= 1 and counts.get("overdue", 0) >= 1, line
 
 
 def _assert_demo_serves(url: str) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from apps.core.errors import TransportError
 
@@ -15,6 +20,8 @@ from apps.core.errors import TransportError
 RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 # A target asking for more than a day is not believed past it; the retry window still bounds it.
 MAX_RETRY_AFTER_SECONDS = 86_400
+# Kept-alive connections per target and process: one per thread of a threaded worker pool.
+POOL_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -30,12 +37,25 @@ def post_json(*, system, path: str, body: dict, idempotency_key: str) -> RestRes
     if system.auth_token:
         headers["Authorization"] = f"Bearer {system.auth_token}"
     try:
-        response = requests.post(url, json=body, headers=headers, timeout=system.timeout_seconds)
+        response = _post(system, url, body, headers)
     except requests.Timeout as exc:
         raise TransportError(f"{system.code} timed out: {exc}", retryable=True) from exc
     except requests.ConnectionError as exc:
         raise TransportError(f"{system.code} unreachable: {exc}", retryable=True) from exc
     return _classify(system, response)
+
+
+def _post(system, url: str, body: dict, headers: dict) -> requests.Response:
+    session = session_for(system)
+    try:
+        return session.post(url, json=body, headers=headers, timeout=system.timeout_seconds)
+    except requests.Timeout:
+        raise
+    except requests.ConnectionError:
+        # A kept-alive connection the target closed while it sat idle fails on its next use.
+        # The call carries its idempotency key, so it goes once more, on a new connection; a
+        # target that is really unreachable fails this one too.
+        return session.post(url, json=body, headers=headers, timeout=system.timeout_seconds)
 
 
 def _classify(system, response: requests.Response) -> RestResponse:
@@ -77,3 +97,60 @@ def _without_token(system, body):
         return body
     encoded = json.dumps(system.auth_token)[1:-1]
     return json.loads(json.dumps(body).replace(encoded, "[redacted]"))
+
+
+class _Sessions:
+    """One keep-alive `requests.Session` per target system in this process.
+
+    A new TCP (and TLS) connection per delivery costs more than the delivery itself on a fast
+    target. Sessions are keyed by the system and how it is reached, so a changed base URL or
+    credential gets a fresh one; a forked child (Celery's prefork pool) starts with none, as
+    sockets inherited from the parent would be shared by two processes.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_system: dict[str, tuple[str, requests.Session]] = {}
+
+    def get(self, system) -> requests.Session:
+        name, reach = str(system.pk or system.code), _reach(system)
+        with self._lock:
+            known = self._by_system.get(name)
+            if known is not None and known[0] == reach:
+                return known[1]
+            session = _session_new()
+            self._by_system[name] = (reach, session)
+        if known is not None:
+            known[1].close()
+        return session
+
+    def forget(self) -> None:
+        """Drop every session without closing it (after fork the sockets are the parent's)."""
+        self._lock = threading.Lock()
+        self._by_system = {}
+
+
+def _reach(system) -> str:
+    # A digest, so the credential itself is kept nowhere but on the system row.
+    token = hashlib.sha256((system.auth_token or "").encode()).hexdigest()
+    return f"{system.base_url}|{token}"
+
+
+def _session_new() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    # Each delivery stands alone, as with a bare request: no cookie carried to the next one.
+    session.cookies.set_policy(_NO_COOKIES)
+    return session
+
+
+_NO_COOKIES = DefaultCookiePolicy(allowed_domains=[])
+_SESSIONS = _Sessions()
+os.register_at_fork(after_in_child=_SESSIONS.forget)
+
+
+def session_for(system) -> requests.Session:
+    """The kept-alive session this process uses to call `system`."""
+    return _SESSIONS.get(system)

@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 from typing import TYPE_CHECKING, ClassVar
 
+from apps.connectors.rest.client import RestResponse, post_json
 from apps.core.errors import HubError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -38,8 +39,23 @@ class FlowHandler:
         """Parse, map, validate, apply and route one stored payload; each stage on the trail."""
         raise HandlerMissing(f"Flow {flow.code} takes no inbound payloads.")
 
+    def send(self, *, delivery) -> RestResponse:
+        """Call the target with one delivery; raises TransportError saying if a retry helps."""
+        return post_json(
+            system=delivery.target_system,
+            path=delivery.path,
+            body=delivery.payload,
+            idempotency_key=delivery.idempotency_key,
+        )
+
     def delivered(self, *, delivery, answer: dict) -> None:
         """The target accepted a delivery of this flow; `answer` is its parsed response."""
+
+    def delivered_many(self, *, accepted: list[tuple]) -> None:
+        """Several deliveries of this flow accepted in one batch: (delivery, answer) pairs in
+        the order sent. A flow that can record them in bulk overrides this."""
+        for delivery, answer in accepted:
+            self.delivered(delivery=delivery, answer=answer)
 
     def replay(self, *, item, actor) -> None:
         """Run an owner-corrected, second-person-approved quarantine item through the flow."""

@@ -4,6 +4,7 @@ The pipeline itself is shaped in two parts: `stages/` (what every flow shares: i
 route, deliver, replay, trace) and `handlers/` (one module per flow, registered by code).
 """
 
+from apps.exchange.stages.claim import deliveries_sweep
 from apps.exchange.stages.controls import (
     delivery_hold,
     delivery_retry_now,
@@ -12,7 +13,7 @@ from apps.exchange.stages.controls import (
     replay_range_refuse,
     replay_range_request,
 )
-from apps.exchange.stages.deliver import deliveries_sweep, delivery_attempt
+from apps.exchange.stages.drain import delivery_attempt
 from apps.exchange.stages.intake import IntakeAnswer, envelope_receive, intake_receive
 from apps.exchange.stages.replay import replay_approve
 from apps.exchange.stages.route import delivery_enqueue, delivery_schedule

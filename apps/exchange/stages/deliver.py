@@ -13,11 +13,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.connectors.rest.client import post_json
 from apps.core.errors import TransportError
 from apps.exchange.backoff import backoff_delay
 from apps.exchange.handlers import handler_for
 from apps.exchange.models import Delivery, DeliveryAttempt, DeliveryStatus, TraceOutcome
+from apps.exchange.stages.claim import DUE_STATUSES
 from apps.exchange.stages.route import delivery_enqueue
 from apps.exchange.stages.trace import trace_record
 from apps.quarantine.choices import ReasonCode
@@ -26,27 +26,10 @@ from apps.systems.services import system_delivery_admit, system_delivery_outcome
 
 # The reason code of a delivery the target refused for good; replayed by delivering again.
 DEAD_LETTER = ReasonCode.DELIVERY_FAILED
-# How many deliveries of one line a worker takes in a row before it lets others have a turn.
-LINE_RUN = 100
-DUE_STATUSES = [DeliveryStatus.PENDING, DeliveryStatus.RETRYING]
 
 
-def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Delivery | None:
-    """Make one attempt if the delivery is due, first in its line, its target's gate is open
-    and nobody else has claimed it; a held delivery spends no attempt. After a success the
-    same worker goes on down the delivery's line, so a backlog drains in order at once."""
-    first = delivery = _attempt_one(delivery_id, now)
-    for _ in range(LINE_RUN):
-        if delivery is None or delivery.status != DeliveryStatus.DELIVERED:
-            break
-        following = _next_in_line(delivery)
-        if following is None:
-            break
-        delivery = _attempt_one(following.pk, timezone.now())
-    return first
-
-
-def _attempt_one(delivery_id: int, now: datetime | None) -> Delivery | None:
+def attempt_one(delivery_id: int, now: datetime | None) -> Delivery | None:
+    """Claim and attempt one delivery if it is due, first in its line and its gate is open."""
     now = now or timezone.now()
     due = _due(delivery_id, now).select_related("flow", "target_system").first()
     if due is None:
@@ -58,17 +41,19 @@ def _attempt_one(delivery_id: int, now: datetime | None) -> Delivery | None:
         lease = timedelta(seconds=settings.HUB_DELIVERY_LEASE_SECONDS)
         until = max(earlier.next_attempt_at, now) + lease
         reason = f"waits for delivery {earlier.pk} ahead of it in line"
-        return _hold(due, until, reason, enqueue=False)
+        return delivery_wait(due, until, reason, enqueue=False)
     gate = system_delivery_admit(system=due.target_system, now=now)
     if not gate.open:
-        return _hold(due, gate.until, gate.reason)
-    claimed = _due(delivery_id, now).update(
-        status=DeliveryStatus.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1
-    )
+        return delivery_wait(due, gate.until, gate.reason)
+    # Conditions on the row itself, no join: PostgreSQL then checks them again on the row a
+    # concurrent claim just committed, where `id IN (a join's subquery)` would pass twice.
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status__in=DUE_STATUSES, next_attempt_at__lte=now
+    ).update(status=DeliveryStatus.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return None
     delivery = Delivery.objects.select_related("flow", "target_system").get(pk=delivery_id)
-    return _attempt(delivery, now)
+    return attempt_claimed(delivery, now)
 
 
 def _due(delivery_id: int, now: datetime):
@@ -116,7 +101,9 @@ def _next_in_line(delivery: Delivery) -> Delivery | None:
     return following
 
 
-def _hold(delivery: Delivery, until: datetime, reason: str, *, enqueue: bool = True) -> Delivery:
+def delivery_wait(
+    delivery: Delivery, until: datetime, reason: str, *, enqueue: bool = True
+) -> Delivery:
     """Not now: wait until `until` without spending an attempt; the trace says why, once."""
     note = f"Held: {reason}"
     Delivery.objects.filter(pk=delivery.pk, status__in=DUE_STATUSES).update(
@@ -138,29 +125,39 @@ def _hold(delivery: Delivery, until: datetime, reason: str, *, enqueue: bool = T
     return delivery
 
 
-def _attempt(delivery: Delivery, now: datetime) -> Delivery:
+def attempt_claimed(delivery: Delivery, now: datetime) -> Delivery:
+    """Call the target for a delivery this worker claimed; record and classify the outcome."""
+    attempt, answer = attempt_call(delivery, now)
+    if isinstance(answer, TransportError):
+        return attempt_failed(delivery, attempt, answer, now)
+    system_delivery_outcome(system=delivery.target_system, succeeded=True, now=timezone.now())
+    return attempt_succeeded(delivery, attempt, answer)
+
+
+def attempt_call(delivery: Delivery, now: datetime) -> tuple[DeliveryAttempt, object]:
+    """The attempt row (written first, so an attempt in flight shows), then the call: the
+    target's answer, or the TransportError that says whether a retry can help."""
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery, number=delivery.attempts, started_at=now
     )
     try:
-        response = post_json(
-            system=delivery.target_system,
-            path=delivery.path,
-            body=delivery.payload,
-            idempotency_key=delivery.idempotency_key,
-        )
+        # The flow's handler makes the call: most post JSON, partner webhooks sign theirs.
+        return attempt, handler_for(delivery.flow.code).send(delivery=delivery)
     except TransportError as exc:
-        # Only failures a retry could fix say the target is down; a refusal says it is up.
-        system_delivery_outcome(
-            system=delivery.target_system, succeeded=not exc.retryable, now=timezone.now()
-        )
-        return _attempt_failed(delivery, attempt, exc, now)
-    system_delivery_outcome(system=delivery.target_system, succeeded=True, now=timezone.now())
-    return _attempt_succeeded(delivery, attempt, response)
+        return attempt, exc
+
+
+def attempt_failed(delivery, attempt, exc: TransportError, now) -> Delivery:
+    """Record a failed call: the circuit hears of it, then retry, or dead letter."""
+    # Only failures a retry could fix say the target is down; a refusal says it is up.
+    system_delivery_outcome(
+        system=delivery.target_system, succeeded=not exc.retryable, now=timezone.now()
+    )
+    return _attempt_failed(delivery, attempt, exc, now)
 
 
 @transaction.atomic
-def _attempt_succeeded(delivery: Delivery, attempt: DeliveryAttempt, response) -> Delivery:
+def attempt_succeeded(delivery: Delivery, attempt: DeliveryAttempt, response) -> Delivery:
     attempt.status_code, attempt.succeeded = response.status_code, True
     attempt.finished_at = timezone.now()
     attempt.save()
@@ -238,24 +235,3 @@ def _dead_letter(delivery: Delivery, exc: TransportError) -> None:
         owner=delivery.flow.owner,
         message=f"{delivery.target_system.code} did not take the delivery: {exc.message}",
     )
-
-
-def deliveries_sweep(*, now: datetime | None = None) -> int:
-    """Re-enqueue what is due, and reclaim attempts whose worker died; returns how many."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.HUB_DELIVERY_LEASE_SECONDS)
-    Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, claimed_at__lt=stale).update(
-        status=DeliveryStatus.RETRYING, next_attempt_at=now
-    )
-    due = list(
-        Delivery.objects.filter(
-            status__in=DUE_STATUSES,
-            next_attempt_at__lte=now,
-            flow__is_paused=False,
-            target_system__is_active=True,
-        ).select_related("flow")
-    )
-    with transaction.atomic():
-        for delivery in due:
-            delivery_enqueue(delivery=delivery)
-    return len(due)

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from apps.core.errors import Conflict, HubError, ValidationFailed
@@ -209,26 +210,26 @@ def _envelope_claim(flow, partner, key, raw, content_type):
     """(envelope to process, None) or (None, the earlier answer); raises 409 when in doubt."""
     body_hash = _body_hash(raw)
     for _ in range(3):
-        if key and (live := _live_envelope(flow, partner, key)) is not None:
-            return _repeat_or_takeover(live, body_hash)
-        if key and (first := _same_body_earlier(flow, partner, body_hash)) is not None:
+        earlier = _earlier_envelope(flow, partner, key, body_hash) if key else None
+        if earlier is not None and earlier.idempotency_key == key:
+            return _repeat_or_takeover(earlier, body_hash)
+        if earlier is not None:
             try:
-                return None, _duplicate_answered(first, key, raw, content_type)
+                return None, _duplicate_answered(earlier, key, raw, content_type)
             except IntegrityError:
                 continue
         token, expires = _lease()
         try:
-            with transaction.atomic():
-                envelope = Envelope.objects.create(
-                    partner=partner,
-                    flow=flow,
-                    idempotency_key=key,
-                    body_hash=body_hash,
-                    raw=raw,
-                    content_type=_storable_content_type(content_type),
-                    lease_token=token,
-                    lease_expires_at=expires,
-                )
+            envelope = _insert_alone(
+                partner=partner,
+                flow=flow,
+                idempotency_key=key,
+                body_hash=body_hash,
+                raw=raw,
+                content_type=_storable_content_type(content_type),
+                lease_token=token,
+                lease_expires_at=expires,
+            )
         except IntegrityError:
             continue  # another request with this key won the race; answer as its repeat
         return envelope, None
@@ -239,22 +240,31 @@ def _envelope_claim(flow, partner, key, raw, content_type):
     )
 
 
-def _same_body_earlier(flow, partner, body_hash: str) -> Envelope | None:
-    """The first accepted envelope with this body from this partner, inside the window."""
+def _insert_alone(**fields) -> Envelope:
+    # A lone INSERT in autocommit mode commits by itself: wrapping it in a transaction would
+    # add a BEGIN and a COMMIT round trip. Inside a caller's transaction, a savepoint keeps a
+    # refused insert (the key's race lost) from spoiling that transaction.
+    if not transaction.get_connection().in_atomic_block:
+        return Envelope.objects.create(**fields)
+    with transaction.atomic():
+        return Envelope.objects.create(**fields)
+
+
+def _earlier_envelope(flow, partner, key: str, body_hash: str) -> Envelope | None:
+    """The live envelope under this key, else the first one with this body (one query)."""
     window = settings.HUB_DUPLICATE_WINDOW_SECONDS
-    if not window:
-        return None
-    since = timezone.now() - timedelta(seconds=window)
+    live = Q(idempotency_key=key, status__in=[EnvelopeStatus.PROCESSING, EnvelopeStatus.ACCEPTED])
+    same_body = Q(
+        body_hash=body_hash,
+        status=EnvelopeStatus.ACCEPTED,
+        duplicate_of__isnull=True,
+        created_at__gte=timezone.now() - timedelta(seconds=window),
+    )
+    # The key's own envelope wins over a same-body one (at most one is live per key).
+    first = Case(When(live, then=Value(0)), default=Value(1))
     return (
-        Envelope.objects.filter(
-            partner=partner,
-            flow=flow,
-            body_hash=body_hash,
-            status=EnvelopeStatus.ACCEPTED,
-            duplicate_of__isnull=True,
-            created_at__gte=since,
-        )
-        .order_by("created_at")
+        Envelope.objects.filter(live | same_body if window else live, partner=partner, flow=flow)
+        .order_by(first, "created_at")
         .first()
     )
 
@@ -293,15 +303,6 @@ def _duplicate_answered(first: Envelope, key: str, raw: bytes, content_type: str
         data={"first_envelope": first.pk, "envelope": envelope.pk},
     )
     return _answer_of(envelope)
-
-
-def _live_envelope(flow, partner, key) -> Envelope | None:
-    return Envelope.objects.filter(
-        partner=partner,
-        flow=flow,
-        idempotency_key=key,
-        status__in=[EnvelopeStatus.PROCESSING, EnvelopeStatus.ACCEPTED],
-    ).first()
 
 
 def _repeat_or_takeover(live: Envelope, body_hash: str):

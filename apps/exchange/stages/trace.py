@@ -28,6 +28,27 @@ def trace_record(
     )
 
 
+def trace_record_bulk(*, steps: list[dict], envelope=None, delivery=None) -> None:
+    """Write one step to each of many business objects' traces in one query (a batch's
+    levels or prices); each step names subject_type, subject_key, stage, message and may
+    name outcome and data."""
+    TraceEvent.objects.bulk_create(
+        TraceEvent(
+            **_row(
+                step["subject_type"],
+                step["subject_key"],
+                step["stage"],
+                step["message"],
+                step.get("outcome", TraceOutcome.OK),
+                step.get("data"),
+            ),
+            envelope=envelope,
+            delivery=delivery,
+        )
+        for step in steps
+    )
+
+
 def _row(subject_type, subject_key, stage, message, outcome, data) -> dict:
     return {
         "subject_type": subject_type,

@@ -19,9 +19,14 @@ from apps.exchange.stages.intake import IntakeAnswer
 from apps.exchange.stages.route import delivery_schedule
 from apps.exchange.stages.trace import Trail, trace_record
 from apps.orders.models import Order, OrderStatus
-from apps.orders.services import order_create, order_reprice_lines, order_transition
+from apps.orders.services import (
+    order_create,
+    order_reprice_lines,
+    order_transition,
+    orders_submit_bulk,
+)
 from apps.quarantine.services import quarantine_open, quarantine_reopen
-from apps.systems.selectors import external_ids_for
+from apps.systems.selectors import external_ids_by_entity
 
 ORDER_FLOW = "order-capture"
 
@@ -51,6 +56,14 @@ class OrderCapture(FlowHandler):
             from_statuses=[OrderStatus.RECEIVED],
             to_status=OrderStatus.SUBMITTED,
             external_ref=str(answer.get("order_number", "")),
+        )
+
+    def delivered_many(self, *, accepted: list[tuple]) -> None:
+        orders_submit_bulk(
+            external_refs={
+                delivery.subject_key: str(answer.get("order_number", ""))
+                for delivery, answer in accepted
+            }
         )
 
     def replay(self, *, item, actor) -> None:
@@ -132,13 +145,15 @@ def _order_quarantine(order, flow, verdict: Verdict, trail: Trail) -> None:
 def order_route(*, order: Order, flow, document: dict):
     """Queue the order for the ERP, in the ERP's document and codes, as an outbox row."""
     erp, account = flow.target_system, document["account"]
-    customers = external_ids_for(system=erp, entity="company_account", keys=[account])
     skus = sorted({line["sku"] for line in document["lines"]})
+    codes = external_ids_by_entity(
+        system=erp, wanted={"company_account": [account], "product": skus}
+    )
     payload = erp_order_document(
         hub_number=order.number,
         order=document,
-        customer=customers[account],
-        items=external_ids_for(system=erp, entity="product", keys=skus),
+        customer=codes["company_account"][account],
+        items=codes["product"],
     )
     return delivery_schedule(
         flow=flow,

@@ -26,8 +26,7 @@ from apps.exchange.stages.intake import IntakeAnswer
 from apps.exchange.stages.trace import Trail
 from apps.ownership.models import BusinessOwner
 from apps.ownership.registry import ENTITIES, RESOLVERS, EntitySpec, account_paths
-from apps.ownership.selectors import ownership_entities_of
-from apps.ownership.services import ownership_decide_write, ownership_rule
+from apps.ownership.services import WriterMatrix, ownership_rule, ownership_writer_matrix
 from apps.quarantine.choices import ReasonCode
 from apps.quarantine.services import quarantine_open
 from apps.systems.models import ExternalReference
@@ -50,12 +49,15 @@ class WritePlan:
     ignored: list[dict] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
     deciders: dict[str, int] = field(default_factory=dict)  # held field -> business owner pk
+    # The entity's matrix rows as this writer sees them: read once, for scope and every field.
+    matrix: WriterMatrix | None = None
 
 
-def _spec(entity: str, writer) -> EntitySpec:
-    if entity not in ENTITIES or entity not in ownership_entities_of(system=writer):
+def _spec(entity: str, writer) -> tuple[EntitySpec, WriterMatrix]:
+    matrix = ownership_writer_matrix(entity=entity, system=writer) if entity in ENTITIES else None
+    if matrix is None or not matrix.has_role():
         raise NotFound(f"No entity {entity[:60]!r} that you may write.", code="not_found")
-    return ENTITIES[entity]
+    return ENTITIES[entity], matrix
 
 
 def _not_found(spec: EntitySpec, key: dict) -> NotFound:
@@ -65,7 +67,7 @@ def _not_found(spec: EntitySpec, key: dict) -> NotFound:
 
 def record_plan(*, entity: str, document, writer) -> WritePlan:
     """Decide, field by field, what the matrix lets `writer` change; writes nothing."""
-    spec = _spec(entity, writer)
+    spec, matrix = _spec(entity, writer)
     key, fields = _shape(spec, document)
     resolved_key = _resolved_key(spec, key, writer)
     model = apps.get_model(spec.model)
@@ -79,6 +81,7 @@ def record_plan(*, entity: str, document, writer) -> WritePlan:
         creating=instance is None,
         instance=instance or model(**resolved_key),
         writer=writer,
+        matrix=matrix,
     )
     for name, sent in fields.items():
         _plan_field(plan, name, resolve_value(spec, name, sent, writer), sent, writer)
@@ -175,9 +178,7 @@ def _plan_field(plan: WritePlan, name: str, value, sent, writer) -> None:
     current = None if plan.creating else getattr(plan.instance, name)
     if not plan.creating and _same(current, value):
         return  # the sender's copy agrees with ours: nothing to decide
-    decision = ownership_decide_write(
-        entity=plan.spec.name, field=name, system=writer, creating=plan.creating
-    )
+    decision = plan.matrix.decide(field=name, creating=plan.creating)
     if decision.allowed:
         plan.apply[name] = value
         return

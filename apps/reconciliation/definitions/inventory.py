@@ -1,0 +1,1 @@
+"""Inventory (WMS against storefront): not built yet; nothing is registered here."""

@@ -1,0 +1,1 @@
+"""Prices (ERP contract prices against storefront): not built yet; nothing is registered."""
