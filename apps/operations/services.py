@@ -47,7 +47,7 @@ def alerts_evaluate() -> int:
 def alert_raise_for_item(*, item: QuarantineItem) -> Alert:
     """Alert the item's owner, naming them and linking the flow's runbook."""
     # The flow's runbook page; it links the versioned runbook (apps/monitoring).
-    runbook = settings.HUB_PUBLIC_URL + reverse("operations:runbook", args=[item.flow.code])
+    runbook = settings.HUB_PUBLIC_URL + reverse("monitoring:flow_runbook", args=[item.flow.code])
     owner = item.assigned_owner
     effect = effect_of(item)
     message = (

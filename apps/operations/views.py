@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
 
-from apps.flows.models import Flow
 from apps.operations.health import broker_ready
 from apps.operations.selectors import (
     attempts_for,
@@ -60,12 +59,8 @@ def trace(request, subject_type: str, subject_key: str):
 
 @staff_member_required
 def runbook(request, flow_code: str):
-    flow = get_object_or_404(
-        Flow.objects.select_related("owner", "source_system", "target_system"), code=flow_code
-    )
-    return _in_admin_chrome(
-        request, "operations/runbook.html", {"flow": flow, "title": f"Runbook: {flow.name}"}
-    )
+    # The runbook is a versioned record now; older links (alerts already sent) still work.
+    return redirect("monitoring:flow_runbook", flow_code=flow_code)
 
 
 def permission_refused(request, exception=None):

@@ -1,32 +1,18 @@
 """HTTP faces of the sandbox WMS and the ERP's price lists (the storefront takes their
 updates through the generic bulk receiver, `<system>/bulk/<kind>/`)."""
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import HubError
 from apps.sandbox.erp_prices import erp_prices_load, erp_prices_page
+from apps.sandbox.http import json_body, page_limit
 from apps.sandbox.models import SandboxStock
 from apps.sandbox.views import SANDBOX_TOKEN
 from apps.sandbox.wms import wms_events_send, wms_snapshot_page, wms_stock_set
 
 PAGE_LIMIT = 1000
-
-
-def _json(request) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _limit(request) -> int:
-    value = request.GET.get("limit", "")
-    return min(int(value), PAGE_LIMIT) if value.isdigit() and int(value) > 0 else 500
 
 
 def _page(status, body) -> JsonResponse:
@@ -38,7 +24,7 @@ def _page(status, body) -> JsonResponse:
 def wms_events(request):
     """A WMS operator's day, compressed: N stock changes posted to the hub, signed, in batches
     (optionally with resent and held-back events)."""
-    spec = _json(request)
+    spec = json_body(request)
     try:
         run = wms_events_send(
             count=int(spec.get("count", 10)),
@@ -60,7 +46,7 @@ def wms_events(request):
 def wms_stock(request):
     """GET: the WMS's stock. POST {"levels": [...]}: change it without telling the hub."""
     if request.method == "POST":
-        levels = _json(request).get("levels")
+        levels = json_body(request).get("levels")
         if not isinstance(levels, list):
             message = 'Send {"levels": [{"sku", "location", "on_hand", "available"}]}.'
             return JsonResponse({"error": message}, status=400)
@@ -73,7 +59,11 @@ def wms_stock(request):
 
 @require_http_methods(["GET"])
 def wms_snapshot(request):
-    return _page(*wms_snapshot_page(after=request.GET.get("after", ""), limit=_limit(request)))
+    return _page(
+        *wms_snapshot_page(
+            after=request.GET.get("after", ""), limit=page_limit(request, maximum=PAGE_LIMIT)
+        )
+    )
 
 
 @csrf_exempt
@@ -85,14 +75,14 @@ def erp_price_lists(request):
         return JsonResponse({"error": "bad credentials"}, status=401)
     if request.method == "POST":
         try:
-            loaded = erp_prices_load(prices=list(_json(request).get("prices") or []))
+            loaded = erp_prices_load(prices=list(json_body(request).get("prices") or []))
         except HubError as exc:
             return JsonResponse({"error": exc.message}, status=exc.status)
         return JsonResponse({"loaded": loaded})
     return _page(
         *erp_prices_page(
             after=request.GET.get("after", ""),
-            limit=_limit(request),
+            limit=page_limit(request, maximum=PAGE_LIMIT),
             account=request.GET.get("account", ""),
         )
     )

@@ -1,12 +1,11 @@
 """HTTP faces of the simulated systems; they answer like the real ones, over real HTTP."""
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import HubError
+from apps.sandbox.http import json_body, page_limit
 from apps.sandbox.models import SandboxReceipt
 from apps.sandbox.order_book import erp_orders_page, storefront_orders_page
 from apps.sandbox.services import (
@@ -22,13 +21,6 @@ from apps.sandbox.services import (
 )
 
 SANDBOX_TOKEN = "sandbox-erp-token"
-
-
-def _json(request) -> dict:
-    try:
-        return json.loads(request.body or b"{}")
-    except ValueError:
-        return {}
 
 
 @require_http_methods(["GET"])
@@ -57,7 +49,7 @@ def faults(request, system: str):
         fault_clear(system=system)
         return JsonResponse({"faults": None})
     try:
-        fault = fault_set(system=system, spec=_json(request))
+        fault = fault_set(system=system, spec=json_body(request))
     except HubError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse(
@@ -79,7 +71,7 @@ def erp_orders(request):
     if request.headers.get("Authorization") != f"Bearer {SANDBOX_TOKEN}":
         return JsonResponse({"error": "bad credentials"}, status=401)
     status, body = erp_order_accept(
-        key=request.headers.get("Idempotency-Key", ""), body=_json(request)
+        key=request.headers.get("Idempotency-Key", ""), body=json_body(request)
     )
     response = JsonResponse(body, status=status)
     if body.get("retry_after"):
@@ -96,7 +88,7 @@ def webhook(request, system: str):
         webhook_clear(system=system)
         return JsonResponse({"webhook": None})
     try:
-        configured = webhook_configure(system=system, spec=_json(request))
+        configured = webhook_configure(system=system, spec=json_body(request))
     except HubError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     # The token is a secret the caller already knows: never echoed back.
@@ -108,7 +100,7 @@ def webhook(request, system: str):
 def erp_order_status(request, number: str):
     """An ERP user acts on one of its orders; the ERP tells the hub, and this answers both."""
     try:
-        document = erp_status_document(order_number=number, spec=_json(request))
+        document = erp_status_document(order_number=number, spec=json_body(request))
         erp_status_record(document=document)
         status, answer = erp_status_send(document=document)
     except HubError as exc:
@@ -123,25 +115,20 @@ def erp_order_status(request, number: str):
 @require_http_methods(["POST"])
 def storefront_order_status(request):
     status, body = storefront_status_accept(
-        key=request.headers.get("Idempotency-Key", ""), body=_json(request)
+        key=request.headers.get("Idempotency-Key", ""), body=json_body(request)
     )
     return JsonResponse(body, status=status)
-
-
-def _page_limit(request) -> int:
-    value = request.GET.get("limit", "")
-    return int(value) if value.isdigit() and int(value) > 0 else 500
 
 
 @require_http_methods(["GET"])
 def erp_order_book(request):
     """The ERP's order list export, by the hub's order number, a page after `after`."""
-    rows = erp_orders_page(after=request.GET.get("after", ""), limit=_page_limit(request))
+    rows = erp_orders_page(after=request.GET.get("after", ""), limit=page_limit(request))
     return JsonResponse({"results": rows, "next": rows[-1]["hub_order_number"] if rows else None})
 
 
 @require_http_methods(["GET"])
 def storefront_order_book(request):
     """The storefront's own orders, by the hub's order number, a page after `after`."""
-    rows = storefront_orders_page(after=request.GET.get("after", ""), limit=_page_limit(request))
+    rows = storefront_orders_page(after=request.GET.get("after", ""), limit=page_limit(request))
     return JsonResponse({"results": rows, "next": rows[-1]["number"] if rows else None})

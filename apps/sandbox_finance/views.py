@@ -1,12 +1,11 @@
 """HTTP faces of the sandbox gateway and ledger, paginated like the real systems' exports."""
 
-import json
-
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.core.errors import HubError
+from apps.sandbox.http import json_body, page_limit
 from apps.sandbox_finance.models import LedgerPosting, TransactionKind
 from apps.sandbox_finance.services import (
     gateway_transaction_clear,
@@ -17,28 +16,13 @@ from apps.sandbox_finance.services import (
     posting_faults_clear,
 )
 
-DEFAULT_PAGE = 500
-
-
-def _json(request) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _limit(request) -> int:
-    value = request.GET.get("limit", "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_PAGE
-
 
 def _clear(kind: str):
     @csrf_exempt
     @require_http_methods(["POST"])
     def view(request):
         try:
-            tx = gateway_transaction_clear(kind=kind, spec=_json(request))
+            tx = gateway_transaction_clear(kind=kind, spec=json_body(request))
         except HubError as exc:
             return JsonResponse({"error": exc.message}, status=400)
         return JsonResponse({"reference": tx.reference, "status": "cleared"}, status=201)
@@ -52,13 +36,13 @@ gateway_refund = _clear(TransactionKind.REFUND)
 
 @require_http_methods(["GET"])
 def gateway_transactions(request):
-    rows = gateway_transactions_page(after=request.GET.get("after", ""), limit=_limit(request))
+    rows = gateway_transactions_page(after=request.GET.get("after", ""), limit=page_limit(request))
     return JsonResponse({"results": rows, "next": rows[-1]["reference"] if rows else None})
 
 
 @require_http_methods(["GET"])
 def ledger_postings(request):
-    rows = ledger_postings_page(after=request.GET.get("after", ""), limit=_limit(request))
+    rows = ledger_postings_page(after=request.GET.get("after", ""), limit=page_limit(request))
     return JsonResponse({"results": rows, "next": rows[-1]["cursor"] if rows else None})
 
 
@@ -88,7 +72,7 @@ def ledger_faults(request):
         posting_faults_clear()
         return JsonResponse({"faults": None})
     try:
-        fault = posting_fault_set(spec=_json(request))
+        fault = posting_fault_set(spec=json_body(request))
     except HubError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse(

@@ -46,7 +46,7 @@ def test_trace_is_for_staff_only(cast):
 def test_runbook_names_owner_and_escalation(cast):
     staff = Client()
     staff.force_login(cast.user("auditor"))
-    page = staff.get("/ops/runbooks/order-capture/").content.decode()
+    page = staff.get("/ops/runbooks/order-capture/", follow=True).content.decode()
     assert "Otto Orderdesk" in page and "ops-lead@example.com" in page
 
 

@@ -223,7 +223,11 @@ def test_trace_of_a_known_record_with_no_events_yet_is_not_404(cast):
 
 
 def test_runbook_in_admin_chrome_names_the_sla(cast):
-    page = client_for(cast, "auditor").get("/ops/runbooks/order-capture/").content.decode()
+    page = (
+        client_for(cast, "auditor")
+        .get("/ops/runbooks/order-capture/", follow=True)
+        .content.decode()
+    )
     assert 'id="user-tools"' in page and "due within" in page
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 READY_LINE = "Ctrl-C stops everything"
@@ -102,6 +103,10 @@ def test_run_demo_serves_the_story_and_stops_everything_on_ctrl_c(tmp_path):
         assert output.wait_for(READY_LINE, seconds=READY_SECONDS), output.text()
         _assert_demo_serves(f"http://127.0.0.1:{port}")
         _assert_queue_mix(manage, env)
+        # A small catalog sync from the sandbox PIM ran to the end as a SyncRun.
+        summary = r"catalog-sync full run \d+ succeeded: fetched=200 applied=\d+"
+        assert re.search(summary, output.text()), output.text()
+        _assert_metrics_tell_the_story(f"http://127.0.0.1:{port}")
         # The story ends with reconciliation reports: the dropped refund posting is found.
         assert "reconcile settlement run" in output.text(), output.text()
         assert "gateway-ledger:refund_not_posted=1" in output.text(), output.text()
@@ -125,6 +130,27 @@ def _assert_queue_mix(manage: list[str], env: dict[str, str]) -> None:
     counts = {name: int(n) for name, n in re.findall(r"(\w+) (\d+)", line)}
     assert counts.get("price_mismatch", 0) >= 4 and counts.get("delivery_failed", 0) >= 3, line
     assert counts.get("possible_duplicate", 0) >= 1 and counts.get("overdue", 0) >= 1, line
+
+
+def _assert_metrics_tell_the_story(url: str) -> None:
+    """After the story, /metrics carries each flow's figures: what came in, what waits, syncs."""
+    response = requests.get(url + "/metrics", timeout=10)
+    assert response.status_code == 200
+    series = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            series[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+
+    def total(name: str, **labels) -> float:
+        wanted = set(labels.items())
+        return sum(v for (n, ls), v in series.items() if n == name and wanted <= set(ls))
+
+    assert total("hub_envelopes", flow="order-capture", status="accepted") >= 4
+    assert total("hub_quarantine_open_items", flow="order-capture", reason="price_mismatch") >= 4
+    assert total("hub_deliveries", flow="order-capture", status="dead") >= 3
+    assert total("hub_deliveries", flow="order-capture", status="delivered") >= 1
+    assert total("hub_sync_last_success_timestamp_seconds", flow="catalog-sync") > 0
+    assert total("hub_sync_last_success_timestamp_seconds", flow="price-list-sync") > 0
 
 
 def _assert_demo_serves(url: str) -> None:
