@@ -9,6 +9,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 
+from apps.api.filters import UtcIsoDateTimeFilter
 from apps.api.pagination import PartnerPages
 from apps.api.reference import ACCOUNT_PARAMETER
 from apps.api.selectors import partner_account, partner_orders
@@ -20,8 +21,8 @@ from apps.orders.models import Order, OrderStatus
 class OrderFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
     po_number = filters.CharFilter()
-    created_since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Order

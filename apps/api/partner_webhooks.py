@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.filters import UtcIsoDateTimeFilter
 from apps.api.outputs import ReplayIn, ReplayOut, WebhookDeliveryOut
 from apps.api.reference import PartnerList
 from apps.api.selectors import partner_webhook_deliveries
@@ -32,8 +33,8 @@ EVENT_EXAMPLE = {
 class DeliveryFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=DeliveryStatus.choices)
     order = filters.CharFilter(field_name="subject_key")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Delivery
