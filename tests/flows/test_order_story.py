@@ -94,7 +94,7 @@ def test_price_mismatch_is_quarantined_alerted_fixed_and_approved(live_cast):
     assert evaluate_alerts.delay().get() == 0
     alert = Alert.objects.get(quarantine_item=item)
     assert "Priya Pricing" in alert.message
-    assert alert.runbook_url.endswith("/ops/runbooks/order-capture/")
+    assert alert.runbook_url.endswith("/ops/flows/order-capture/runbook/")
     assert mail.outbox[0].to[0] == "priya@example.com"
 
     item = quarantine_accept_owner_prices(item=item, actor=live_cast.user("pricing"))
