@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -32,17 +33,51 @@ class RestResponse:
 
 def post_json(*, system, path: str, body: dict, idempotency_key: str) -> RestResponse:
     """POST `body` to `system`; raises TransportError that says whether a retry can help."""
+    url, headers = _address(system, path)
+    headers["Idempotency-Key"] = idempotency_key
+    with _unreachable_as_transport_error(system):
+        response = _post(system, url, body, headers)
+    return _classify(system, response)
+
+
+def get_json(*, system, path: str, params: dict, session: requests.Session | None = None) -> dict:
+    """GET `path` of `system` with `params`: its JSON object, or TransportError.
+
+    No kept-alive session unless the caller holds one: a page of a sync is seconds of work,
+    so a connection per page costs nothing; a paged export passes its own for the pages.
+    """
+    url, headers = _address(system, path)
+    with _unreachable_as_transport_error(system):
+        response = (session or requests).get(
+            url, params=params, headers=headers, timeout=system.timeout_seconds
+        )
+    if response.status_code >= 300:
+        _classify(system, response)
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise TransportError(f"{system.code} answered with no JSON.", retryable=False) from exc
+    if not isinstance(body, dict):
+        raise TransportError(f"{system.code} answered JSON that is not an object.", retryable=False)
+    return _without_token(system, body)
+
+
+def _address(system, path: str) -> tuple[str, dict]:
     url = system.base_url.rstrip("/") + "/" + path.lstrip("/")
-    headers = {"Idempotency-Key": idempotency_key, "Accept": "application/json"}
+    headers = {"Accept": "application/json"}
     if system.auth_token:
         headers["Authorization"] = f"Bearer {system.auth_token}"
+    return url, headers
+
+
+@contextmanager
+def _unreachable_as_transport_error(system):
     try:
-        response = _post(system, url, body, headers)
+        yield
     except requests.Timeout as exc:
         raise TransportError(f"{system.code} timed out: {exc}", retryable=True) from exc
     except requests.ConnectionError as exc:
         raise TransportError(f"{system.code} unreachable: {exc}", retryable=True) from exc
-    return _classify(system, response)
 
 
 def _post(system, url: str, body: dict, headers: dict) -> requests.Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.connectors.rest.fetch import get_json
+from apps.connectors.rest.client import get_json
 from apps.core.errors import TransportError
 from apps.exchange.models import SyncRun
 from apps.exchange.stages.batch import Page

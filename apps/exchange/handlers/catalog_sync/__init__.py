@@ -12,7 +12,7 @@ from django.conf import settings
 
 from apps.catalog.selectors import products_sync_state, sku_rule_for, unit_table_for
 from apps.catalog.services import products_write_synced
-from apps.connectors.rest.fetch import get_json
+from apps.connectors.rest.client import get_json
 from apps.core.errors import TransportError
 from apps.exchange.handlers import flow_handler
 from apps.exchange.handlers.catalog_sync import rules
