@@ -30,11 +30,18 @@ lint: install
 # SQLite with tasks in process, then PostgreSQL + Redis + a real Celery worker.
 test: install chromium lint test-sqlite test-realstack
 
+# pytest-xdist processes for the SQLite and PostgreSQL passes, each with its own test database.
+# Tests are handed out in collection order, so each process still runs pytest-django's plain
+# `db` tests before the transactional ones that flush the tables (`--dist loadfile` would not);
+# tests marked xdist_group share one process. Real-stack and chaos passes run in one process.
+TEST_WORKERS ?= 2
+
 test-sqlite: install
-	$(PY) -m pytest -m "not realstack and not chaos and not postgres_only"
+	$(PY) -m pytest -m "not realstack and not chaos and not postgres_only" \
+	  -n $(TEST_WORKERS) --dist loadgroup
 
 test-realstack: install
-	$(PY) tests/stack.py
+	HUB_TEST_WORKERS=$(TEST_WORKERS) $(PY) tests/stack.py
 
 demo: install
 	DEBUG=1 SANDBOX_ENABLED=1 $(PY) manage.py migrate --noinput -v0

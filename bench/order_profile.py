@@ -3,8 +3,10 @@
     .venv/bin/python bench/order_profile.py [requests] [rows]
 
 A database is created for the run (as bench/order_api.py does), seeded with the demo data,
-and `requests` 3-line orders are posted in this process after a warm-up. Prints the functions
-with the most cumulative time, then the hub's own functions by their own time.
+and `requests` 3-line orders are posted in this process after a warm-up: first to the plain
+view (bench/plain_order.py) unprofiled, then to the hub unprofiled, then to the hub under
+cProfile with a CPU clock. Prints each one's wall and CPU time per order, then the functions
+with the most cumulative CPU, then the functions by their own CPU.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main(requests: int = 300, rows: int = 35) -> None:
         manage(env, "seed_demo")
         token = manage(env, "partner_token", "storefront").split()[-1]
         os.environ.update(env)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # the plain view's URL too
         import django
 
         django.setup()
@@ -39,26 +42,35 @@ def main(requests: int = 300, rows: int = 35) -> None:
 
         client = Client(HTTP_AUTHORIZATION=f"Token {token}")
 
-        def post(key: str) -> None:
+        def post(key: str, url: str = "/api/v1/orders/") -> None:
             answer = client.post(
-                "/api/v1/orders/",
+                url,
                 json.dumps(order(3, f"PO-{key}")),
                 content_type="application/json",
                 HTTP_IDEMPOTENCY_KEY=key,
             )
             assert answer.status_code == 201, answer.content[:300]
 
-        for index in range(20):
-            post(f"warm-{index}")
-        profile = cProfile.Profile()
-        start = time.perf_counter()
+        def timed(name: str, url: str) -> None:
+            for index in range(20):
+                post(f"warm-{name}-{index}", url)
+            wall, cpu = time.perf_counter(), time.process_time()
+            for index in range(requests):
+                post(f"{name}-{index}", url)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            print(
+                f"{name}: {requests} orders, {wall / requests * 1000:.1f} ms each, "
+                f"{cpu / requests * 1000:.1f} ms CPU in this process"
+            )
+
+        timed("plain", "/bench/plain-order/")
+        timed("hub", "/api/v1/orders/")
+        profile = cProfile.Profile(time.process_time)
         profile.enable()
         for index in range(requests):
             post(f"profiled-{index}")
         profile.disable()
-        elapsed = time.perf_counter() - start
         connections.close_all()
-    print(f"{requests} orders in {elapsed:.2f} s: {elapsed / requests * 1000:.1f} ms each")
     for sort in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(sort).print_stats(rows)

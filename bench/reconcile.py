@@ -81,7 +81,7 @@ def contender_hub(url: str) -> dict:
 
     def side(table):
         sql = f'SELECT key, qty::text, status FROM {table} ORDER BY key COLLATE "C"'
-        return lambda context: sql_rows(sql, record=lambda r: {"qty": r[1], "status": r[2]})
+        return lambda context: sql_rows(sql, columns=("qty", "status"))
 
     _owner_and_flow()
 

@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the order statuses, which several answers share (order, status history).
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "apps.orders.models.OrderStatus"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.api.schema.error_answers_hook",
@@ -424,8 +426,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
         "options": {"queue": "bulk"},
     },
-    # Every 10 seconds: queue partner webhooks for orders whose status changed since the last run.
-    "api-emit-partner-webhooks": {"task": "api.emit_partner_webhooks", "schedule": 10.0},
+    # Every minute, a safety net: partner webhooks are queued as each status change commits;
+    # this queues any a dead worker or a bulk write left out (never twice: the key is unique).
+    "api-emit-partner-webhooks": {"task": "api.emit_partner_webhooks", "schedule": 60.0},
     # Nightly at 02:00: the catalog sync from the PIM (a delta after the first full run); it
     # resumes a run left unfinished from its cursor.
     "catalog-sync-nightly": {

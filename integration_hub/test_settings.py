@@ -8,6 +8,11 @@ import tempfile
 # demo) inherit it: with DEBUG off the hub refuses to start on a missing or weak key.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
 os.environ.setdefault("HUB_STATE_DIR", tempfile.mkdtemp(prefix="hub-test-"))
+# pytest-xdist workers inherit the run's folder: each takes a subfolder of its own (its SQLite
+# file, embedded broker, logs), once, so a worker process a test starts keeps the same one.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _xdist_worker and os.path.basename(os.environ["HUB_STATE_DIR"]) != _xdist_worker:
+    os.environ["HUB_STATE_DIR"] = os.path.join(os.environ["HUB_STATE_DIR"], _xdist_worker)
 os.environ.setdefault("SANDBOX_ENABLED", "1")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 # A fixed key for tests only, in the environment so a real worker started by a test inherits it.

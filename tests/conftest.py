@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from apps.api.services import partner_token_issue
+from apps.exchange.config_cache import config_forget
 from apps.operations.demo_data import seed_demo
 from apps.ownership.models import FieldOwnership
 
@@ -23,8 +24,10 @@ def payload(name: str) -> dict:
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with no API request counts left over from another."""
+    """Each test starts with no API request counts, and no configuration kept in memory,
+    left over from another."""
     cache.clear()
+    config_forget()
 
 
 @pytest.fixture(scope="session")

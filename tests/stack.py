@@ -139,10 +139,14 @@ def main(args: list[str]) -> int:
         print(f"real-stack tests on {db} with broker {broker}")
         env = {**os.environ, "DATABASE_URL": db, "HUB_STATE_DIR": str(servers.dir / "state")}
         real = {"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": broker}
+        # The PostgreSQL pass in pytest-xdist processes, each on its own test database (see the
+        # Makefile). The real-stack and chaos tests share a worker and servers: one process.
+        workers = ["-n", os.environ.get("HUB_TEST_WORKERS", "2"), "--dist", "loadgroup"]
+        skipped = "not browser and not sqlite_only and not no_test_database"
         passes = [
             (
                 {"CELERY_TASK_ALWAYS_EAGER": "1"},
-                ["-m", "not realstack and not chaos and not browser and not sqlite_only"],
+                ["-m", f"not realstack and not chaos and {skipped}", *workers],
             ),
             (real, ["-m", "realstack"]),
             (real, ["-m", "chaos", "--durations=0"]),

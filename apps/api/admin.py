@@ -1,6 +1,8 @@
 """Partner credentials in the admin: tokens and OAuth2 clients listed, rotated and revoked;
-webhook endpoints and their secrets; the partner access log, read-only."""
+failures-page links issued and revoked; webhook endpoints and their secrets; the partner access
+log, read-only."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from apps.api.credentials import (
@@ -11,9 +13,15 @@ from apps.api.credentials import (
     partner_webhook_configure,
     partner_webhook_rotate,
 )
-from apps.api.models import PartnerAccess, PartnerClient, PartnerToken
+from apps.api.failure_links import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    failure_link_issue,
+    failure_link_revoke,
+)
+from apps.api.models import FailureLink, PartnerAccess, PartnerClient, PartnerToken
 from apps.core.errors import HubError
-from apps.systems.models import PartnerWebhook
+from apps.systems.models import PartnerWebhook, System
 
 SHOWN_ONCE = "Copy it now: the hub keeps only a digest and cannot show it again."
 
@@ -88,6 +96,72 @@ class PartnerClientAdmin(ReadOnlyAdmin):
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("api.change_partnerclient")
+
+
+class FailureLinkForm(forms.ModelForm):
+    days = forms.IntegerField(
+        min_value=1, max_value=MAX_DAYS, initial=DEFAULT_DAYS, help_text="How long it works."
+    )
+
+    class Meta:
+        model = FailureLink
+        fields = ["system", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "system" in self.fields:
+            self.fields["system"].queryset = System.objects.filter(is_active=True)
+
+
+@admin.register(FailureLink)
+class FailureLinkAdmin(admin.ModelAdmin):
+    """Add one to give a person at a partner its failures page in a browser."""
+
+    form = FailureLinkForm
+    list_display = [
+        "system",
+        "prefix",
+        "note",
+        "issued_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["system", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["system", "issued_by"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        return ["system", "note", "days"] if obj is None else self.list_display
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.list_display
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # an issued link changes only by being revoked
+        link, path = failure_link_issue(
+            system=obj.system,
+            issued_by=request.user,
+            days=form.cleaned_data["days"],
+            note=obj.note,
+        )
+        obj.pk = link.pk
+        self.message_user(
+            request,
+            f"Link for {link.system.code} until {link.expires_at:%Y-%m-%d %H:%M} UTC: "
+            f"{request.build_absolute_uri(path)} ({SHOWN_ONCE})",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the selected links (they stop working now)")
+    def revoke(self, request, queryset):
+        for link in queryset:
+            failure_link_revoke(link=link)
+        self.message_user(request, f"Revoked {queryset.count()} link(s).")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the access log names the link by its prefix
 
 
 @admin.register(PartnerAccess)

@@ -4,7 +4,7 @@ from rest_framework import authentication, exceptions
 
 from apps.api.credentials import partner_for_oauth_token
 from apps.api.scopes import ALL_SCOPES
-from apps.api.services import partner_for_token
+from apps.api.services import partner_token_read
 
 # Tokens are URL-safe text; anything else is no token of ours, and never reaches the database.
 TOKEN_TEXT = re.compile(r"[A-Za-z0-9_\-.~+/=]{1,200}")
@@ -15,11 +15,15 @@ class PartnerPrincipal:
 
     is_authenticated = True
 
-    def __init__(self, system, scopes=ALL_SCOPES, credential: str = ""):
+    def __init__(
+        self, system, scopes=ALL_SCOPES, credential: str = "", config_version: str | None = None
+    ):
         self.system = system
         self.scopes = frozenset(scopes)
         # Which credential made the call, for the access log: "token:<prefix>" or "oauth:<id>".
         self.credential = credential
+        # The configuration version read with the credential (apps/exchange/config_cache.py).
+        self.config_version = config_version
 
     def __str__(self) -> str:
         return f"partner:{self.system.code}"
@@ -56,12 +60,15 @@ def _oauth_principal(key: str) -> PartnerPrincipal | None:
     found = partner_for_oauth_token(token=key)
     if found is None:
         return None
-    system, scopes, client_id = found
-    return PartnerPrincipal(system, scopes, credential=f"oauth:{client_id}")
+    system, scopes, client_id, version = found
+    return PartnerPrincipal(system, scopes, credential=f"oauth:{client_id}", config_version=version)
 
 
 def _token_principal(key: str) -> PartnerPrincipal | None:
-    system = partner_for_token(key=key)
-    if system is None:
+    found = partner_token_read(key=key)
+    if found is None:
         return None
-    return PartnerPrincipal(system, ALL_SCOPES, credential=f"token:{key[:8]}")
+    system, version = found
+    return PartnerPrincipal(
+        system, ALL_SCOPES, credential=f"token:{key[:8]}", config_version=version
+    )

@@ -18,6 +18,7 @@ from apps.api.models import PartnerClient, PartnerToken
 from apps.api.scopes import scopes_parse
 from apps.api.services import partner_token_issue
 from apps.core.errors import InvalidTransition, NotFound, ValidationFailed
+from apps.exchange.config_cache import config_version_column
 from apps.systems.models import PartnerWebhook, System
 
 
@@ -106,11 +107,13 @@ def partner_client_revoke(*, client: PartnerClient) -> PartnerClient:
     return client
 
 
-def partner_for_oauth_token(*, token: str) -> tuple[System, frozenset, str] | None:
-    """(partner system, scopes, client id) for a live OAuth2 access token, else None."""
+def partner_for_oauth_token(*, token: str) -> tuple[System, frozenset, str, str | None] | None:
+    """(partner system, scopes, client id, configuration version) for a live OAuth2 access
+    token, else None. The SKU rule and the version ride along, as with `partner_for_token`."""
     found = (
-        AccessToken.objects.select_related("application__partner_client__system")
+        AccessToken.objects.select_related("application__partner_client__system__skurule")
         .filter(token_checksum=hashlib.sha256(token.encode()).hexdigest())
+        .annotate(config_version=config_version_column())
         .first()
     )
     if found is None or found.is_expired() or found.application is None:
@@ -120,7 +123,7 @@ def partner_for_oauth_token(*, token: str) -> tuple[System, frozenset, str] | No
         return None
     # The token holds what it was issued with, never more than the client has now.
     scopes = frozenset(found.scope.split()) & frozenset(client.scope_list())
-    return client.system, scopes, client.client_id
+    return client.system, scopes, client.client_id, found.config_version
 
 
 # While a partner switches to a rotated secret, the hub signs with both for this long.

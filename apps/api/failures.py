@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.advice import advice_for
+from apps.api.authentication import PartnerTokenAuthentication
+from apps.api.failure_links import FailureLinkAuthentication
 from apps.api.outputs import FailureOut, FailurePageOut, FailureQueryIn
 from apps.api.pagination import PartnerPages
 from apps.api.selectors import partner_quarantined, partner_rejected_envelopes
@@ -158,10 +160,13 @@ class HtmlOnly(BaseContentNegotiation):
 
 
 class FailurePage(FailureQuery):
-    """The same list as a page a person reads (send your token as for the API)."""
+    """The same list as a page a person reads: send your token as for the API, or open a link
+    the hub issued for you (`?link=`) in a browser."""
 
     renderer_classes = [StaticHTMLRenderer]
     content_negotiation_class = HtmlOnly
+    # The token first: its scheme names the 401's WWW-Authenticate challenge.
+    authentication_classes = [PartnerTokenAuthentication, FailureLinkAuthentication]
 
     @extend_schema(
         parameters=FILTERS,

@@ -2,6 +2,7 @@ import base64
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 from apps.core.fields import EncryptedTextField
@@ -100,3 +101,30 @@ class PartnerAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.system_id} {self.method} {self.path}"
+
+
+class FailureLink(HubModel):
+    """A link a person at a partner opens in a browser to read that partner's failures page.
+
+    Issued from the admin, it expires, and it can be revoked. It reads that one page and nothing
+    else (the `failures:read` scope); like a token, only its digest is stored.
+    """
+
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.CASCADE, related_name="failure_links"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="First characters, to tell links apart.")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # PROTECT: deleting a person must not erase who handed out a way in.
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Who at the partner has it.")
+
+    class Meta:
+        ordering = ["system", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.prefix}…"

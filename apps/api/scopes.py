@@ -11,7 +11,7 @@ from oauth2_provider.scopes import BaseScopes
 
 SCOPES = {
     "orders:write": "Submit orders",
-    "orders:read": "Read your orders: status, lines",
+    "orders:read": "Read your orders: status, lines, shipments, invoices, status history",
     "accounts:read": "Read the company accounts you are entitled to",
     "products:read": "Read the products your accounts may buy",
     "prices:read": "Read the prices authorised for your accounts",

@@ -9,6 +9,7 @@ the products its rows allow.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -16,8 +17,11 @@ from apps.accounts.models import CatalogEntitlement, CompanyAccount
 from apps.accounts.selectors import accounts_visible_to
 from apps.catalog.models import InventoryLevel, Product
 from apps.core.errors import NotFound
+from apps.exchange.handlers.record_sync.write import RECORD_FLOW
 from apps.exchange.models import Delivery, Envelope, EnvelopeStatus, TraceEvent
-from apps.orders.models import Order
+from apps.fulfillment.selectors import order_fulfillment_prefetches
+from apps.orders.models import Order, OrderStatus
+from apps.ownership.models import FieldOwnership
 from apps.pricing.models import ContractPrice
 from apps.quarantine.choices import ReasonCode
 from apps.quarantine.models import QuarantineItem
@@ -90,6 +94,64 @@ def partner_orders(*, system) -> QuerySet[Order]:
         .select_related("account")
         .prefetch_related("lines__product")
     )
+
+
+def partner_order_details(*, system) -> QuerySet[Order]:
+    """The partner's orders with their shipments and invoices: a fixed number of queries for
+    one order, however many lines, shipments and invoices it has."""
+    return partner_orders(system=system).prefetch_related(*order_fulfillment_prefetches())
+
+
+# Record sync names its writer in the history's change reason ("record-sync from wms").
+SYNCED_BY = re.compile(rf"^{re.escape(RECORD_FLOW)} from (?P<code>[A-Za-z0-9_.-]+)$")
+# Statuses the hub decides itself as it takes an order in (validation, approval, credit).
+HUB_DECIDES = {OrderStatus.QUARANTINED, OrderStatus.PENDING_APPROVAL, OrderStatus.CREDIT_HOLD}
+HUB = "hub"
+
+
+def order_status_history(*, order: Order, placed_by) -> list[dict]:
+    """Each status the order went through, oldest first: status, when, and by which system.
+
+    From the order's change history (one query): rows that changed something other than the
+    status are left out. Who moved it: the writer record sync names; the hub for a person at
+    the hub (never named to a partner) and for the statuses the hub decides; the partner that
+    placed it (`placed_by`) for `received`; otherwise the owner of order.status in the
+    ownership matrix, the only system allowed to report an order's status.
+    """
+    rows = order.history.order_by("history_date", "history_id").values_list(
+        "status", "history_date", "history_user_id", "history_change_reason"
+    )
+    changes: list[dict] = []
+    status_owner = _StatusOwner()
+    for status, at, person, reason in rows:
+        if changes and changes[-1]["status"] == status:
+            continue
+        synced = SYNCED_BY.match(reason or "")
+        if synced:
+            by = synced["code"]
+        elif person is not None or status in HUB_DECIDES:
+            by = HUB
+        elif status == OrderStatus.RECEIVED:
+            by = placed_by.code
+        else:
+            by = status_owner.code()
+        changes.append({"status": status, "at": at, "by": by})
+    return changes
+
+
+class _StatusOwner:
+    """The matrix's owner of order.status, read once and only if some change needs it."""
+
+    def __init__(self):
+        self._code: str | None = None
+
+    def code(self) -> str:
+        if self._code is None:
+            owner = FieldOwnership.objects.filter(entity="order", field="status").values_list(
+                "owner_system__code", flat=True
+            )
+            self._code = owner.first() or HUB
+        return self._code
 
 
 def partner_webhook_deliveries(*, system, flow_code: str) -> QuerySet[Delivery]:

@@ -1,6 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.orders.models import Order, OrderLine
+from apps.fulfillment.models import InvoiceStatus, ShipmentStatus
+from apps.fulfillment.selectors import invoice_view, shipment_view
+from apps.orders.models import Order, OrderLine, OrderStatus
 from apps.ownership.models import BusinessOwner, FieldOwnership
 
 
@@ -35,9 +38,74 @@ def order_render(order: Order) -> dict:
     """The JSON a partner gets for an order; kept on the envelope for idempotent repeats.
 
     Rendered from the order as order_create returns it (lines, products and account in
-    memory): a GET of the same order answers the same, read from the database.
+    memory): a GET of the same order answers the same fields alike, read from the database
+    (and adds where the order stands since: OrderDetailOut).
     """
     return OrderOut(order).data
+
+
+class ShippedLineOut(serializers.Serializer):
+    line_number = serializers.IntegerField(help_text="The order line this shipment carries.")
+    sku = serializers.CharField(allow_blank=True, help_text="Blank if the order has no such line.")
+    quantity = serializers.CharField(allow_null=True, help_text="Quantity shipped, decimal text.")
+
+
+class ShipmentOut(serializers.Serializer):
+    """A shipment of some or all of the order's lines (partial and split shipments)."""
+
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices)
+    carrier = serializers.CharField(allow_blank=True)
+    tracking_number = serializers.CharField(allow_blank=True)
+    shipped_at = serializers.DateTimeField(allow_null=True, help_text="Handed to the carrier.")
+    lines = ShippedLineOut(many=True)
+    created_at = serializers.DateTimeField(help_text="When the hub first heard of it.")
+    updated_at = serializers.DateTimeField()
+
+
+class InvoiceOut(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=InvoiceStatus.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    currency = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class StatusChangeOut(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    at = serializers.DateTimeField(help_text="When the hub recorded the change.")
+    by = serializers.CharField(
+        help_text="The system whose message moved the order (e.g. `erp`, or your own code for "
+        "the order you placed), or `hub` for the hub itself and its staff."
+    )
+
+
+class OrderDetailLineOut(OrderLineOut):
+    class Meta(OrderLineOut.Meta):
+        fields = [*OrderLineOut.Meta.fields, "status", "confirmed_quantity", "status_reason"]
+
+
+class OrderDetailOut(OrderOut):
+    """An order with where it stands: its lines as the ERP answered them, its shipments and
+    invoices, and every status it went through."""
+
+    lines = OrderDetailLineOut(many=True)
+    shipments = serializers.SerializerMethodField()
+    invoices = serializers.SerializerMethodField()
+    status_history = StatusChangeOut(many=True, read_only=True)
+
+    class Meta(OrderOut.Meta):
+        fields = [*OrderOut.Meta.fields, "updated_at", "shipments", "invoices", "status_history"]
+
+    @extend_schema_field(ShipmentOut(many=True))
+    def get_shipments(self, order: Order) -> list[dict]:
+        skus = {line.line_number: line.product.sku for line in order.lines.all()}
+        return [shipment_view(shipment, skus) for shipment in order.shipments.all()]
+
+    @extend_schema_field(InvoiceOut(many=True))
+    def get_invoices(self, order: Order) -> list[dict]:
+        return [invoice_view(invoice) for invoice in order.invoices.all()]
 
 
 class BusinessOwnerOut(serializers.ModelSerializer):

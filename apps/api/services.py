@@ -8,6 +8,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from apps.api.models import PartnerToken, WebhookSecret, token_digest
 from apps.core.errors import NotFound
+from apps.exchange.config_cache import config_version_column
 from apps.systems.models import System
 
 
@@ -23,15 +24,28 @@ def partner_token_issue(*, partner_code: str) -> str:
 
 def partner_for_token(*, key: str) -> System | None:
     """The active partner system a token belongs to, or None for an unknown or revoked one."""
+    found = partner_token_read(key=key)
+    return None if found is None else found[0]
+
+
+def partner_token_read(*, key: str) -> tuple[System, str | None] | None:
+    """(the active partner system a token belongs to, the configuration version), or None
+    for an unknown or revoked token.
+
+    Read in one query with the token, so a revoked token fails the very next request: the
+    system with its SKU rule (order capture maps the partner's SKUs with it) and the version
+    that tells this process whether the configuration it keeps in memory is still current.
+    """
     token = (
-        PartnerToken.objects.select_related("system")
+        PartnerToken.objects.select_related("system__skurule")
         .filter(digest=token_digest(key), revoked_at__isnull=True, system__is_active=True)
+        .annotate(config_version=config_version_column())
         .first()
     )
     if token is None:
         return None
     _token_seen(token)
-    return token.system
+    return token.system, token.config_version
 
 
 # last_used_at tells an admin whether a token is still in use; to the minute is enough, and

@@ -1,9 +1,11 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
 
+from apps.api.examples import ORDER_DETAIL_EXAMPLE
 from apps.api.intake import IDEMPOTENCY_KEY_HEADER, FlowIntakeView
 from apps.api.schema import flow_request_schema
-from apps.api.serializers import FieldOwnershipOut, OrderOut, order_render
+from apps.api.selectors import order_status_history, partner_order_details
+from apps.api.serializers import FieldOwnershipOut, OrderDetailOut, OrderOut, order_render
 from apps.orders.models import Order
 from apps.ownership.selectors import ownership_matrix
 
@@ -25,18 +27,29 @@ class OrderCollection(FlowIntakeView):
 
 
 class OrderDetail(generics.RetrieveAPIView):
-    """An order the caller placed, with its status and lines."""
+    """An order you placed: its status, lines as the ERP answered them, shipments, invoices
+    and status history."""
 
     required_scopes = {"GET": "orders:read"}
-    serializer_class = OrderOut
+    serializer_class = OrderDetailOut
     lookup_field = "number"
+    queryset = Order.objects.none()  # the schema's; requests use get_queryset
 
     def get_queryset(self):
-        return (
-            Order.objects.filter(source_system=self.request.user.system)
-            .prefetch_related("lines__product")
-            .select_related("account")
-        )
+        return partner_order_details(system=self.request.user.system)
+
+    def get_object(self):
+        order = super().get_object()
+        order.status_history = order_status_history(order=order, placed_by=self.request.user.system)
+        return order
+
+    @extend_schema(
+        examples=[
+            OpenApiExample("Shipped and invoiced", value=ORDER_DETAIL_EXAMPLE),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class OwnershipMatrix(generics.ListAPIView):

@@ -63,19 +63,38 @@ def product_for(*, system, sku: str) -> Product | None:
     return Product.objects.filter(sku=key).first()
 
 
-def products_for(*, system, skus: list[str]) -> dict[str, Product | None]:
-    """`product_for` for many SKUs in three queries, keyed by the SKU as the system sent it."""
-    references = dict(
-        ExternalReference.objects.filter(
-            system=system, entity="product", external_id__in=set(skus)
-        ).values_list("external_id", "canonical_key")
-    )
-    rule = SkuRule.objects.filter(system=system).first()
-    keys = {
+_UNREAD = object()
+
+
+def products_for(
+    *, system, skus: list[str], references: dict[str, str] | None = None, rule=_UNREAD
+) -> dict[str, Product | None]:
+    """`product_for` for many SKUs in at most three queries, keyed by the SKU as sent.
+
+    A caller that read the system's cross-references (external id -> canonical key) or its
+    SKU rule (None for none) already passes them.
+    """
+    keys = sku_keys_for(system=system, skus=skus, references=references, rule=rule)
+    found = Product.objects.in_bulk(set(keys.values()), field_name="sku")
+    return {sku: found.get(key) for sku, key in keys.items()}
+
+
+def sku_keys_for(
+    *, system, skus: list[str], references: dict[str, str] | None = None, rule=_UNREAD
+) -> dict[str, str]:
+    """The canonical SKU each SKU a system sent means: its cross-reference first, then its
+    SKU rule (read here unless passed, as in `products_for`)."""
+    if references is None:
+        references = dict(
+            ExternalReference.objects.filter(
+                system=system, entity="product", external_id__in=set(skus)
+            ).values_list("external_id", "canonical_key")
+        )
+    if rule is _UNREAD:
+        rule = sku_rule_for(system=system)
+    return {
         sku: references[sku] if sku in references else _sku_by_rule(rule, sku) for sku in set(skus)
     }
-    products = Product.objects.in_bulk(set(keys.values()), field_name="sku")
-    return {sku: products.get(key) for sku, key in keys.items()}
 
 
 def products_sync_state(*, skus: set[str], fields: tuple[str, ...] = ()) -> dict[str, dict]:
@@ -95,6 +114,17 @@ def unit_table_for(*, system) -> dict[str, tuple[str, Decimal]]:
 
 
 def sku_rule_for(*, system) -> SkuRule | None:
+    return SkuRule.objects.filter(system=system).first()
+
+
+def sku_rule_read_with(*, system) -> SkuRule | None:
+    """The system's SKU rule; no query when the system was read with it, as the partner
+    API's authentication reads it (`select_related("system__skurule")`)."""
+    if type(system).skurule.is_cached(system):
+        try:
+            return system.skurule
+        except SkuRule.DoesNotExist:
+            return None
     return SkuRule.objects.filter(system=system).first()
 
 

@@ -254,3 +254,13 @@ class InboundEvent(NeverDeleted):
 
     def __str__(self) -> str:
         return f"event {self.event_id} from {self.partner_id}"
+
+
+class ConfigVersion(models.Model):
+    """One row whose token changes with every change to configuration that web processes keep
+    in memory (flows, systems, business owners, the ownership matrix): see config_cache."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"configuration version {self.token}"

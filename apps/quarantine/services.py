@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history
 
 from apps.core.errors import InvalidTransition, PermissionRefused, ValidationFailed
+from apps.core.insert_copy import insert_with_history_by_copy
 from apps.quarantine.models import (
     QuarantineAction,
     QuarantineCorrection,
@@ -327,6 +328,8 @@ def quarantine_open_bulk(*, items: list[dict]) -> list[QuarantineItem]:
         )
         for item in items
     ]
+    if connection.vendor == "postgresql":
+        return insert_with_history_by_copy(rows)
     return bulk_create_with_history(rows, QuarantineItem, batch_size=500)
 
 

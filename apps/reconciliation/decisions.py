@@ -39,7 +39,8 @@ reason_register(
     ReasonSpec(
         REASON,
         "Two systems disagree (reconciliation)",
-        lambda p: f"{p.get('field') or p.get('code')}",
+        # One group per reconciliation, pair of systems and kind (see quarantine.py).
+        lambda p: f"{p.get('mismatch') or p.get('field') or p.get('code')}",
     )
 )
 registry.register_columns([("field", "Field or kind"), ("code", "Kind")], reasons=[REASON])

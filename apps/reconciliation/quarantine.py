@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.quarantine.choices import ReasonCode
@@ -33,20 +33,47 @@ def _open(batch: list[Mismatch], flow) -> int:
     items = quarantine_open_bulk(items=[_item(m, flow) for m in batch])
     for mismatch, item in zip(batch, items, strict=True):
         mismatch.quarantine_item = item
-    Mismatch.objects.bulk_update(batch, ["quarantine_item"])
+    _link_items(batch)
     return len(items)
+
+
+def _link_items(batch: list[Mismatch]) -> None:
+    if connection.vendor != "postgresql":
+        Mismatch.objects.bulk_update(batch, ["quarantine_item"])
+        return
+    # bulk_update's CASE WHEN per row costs seconds per few thousand rows; one join does not.
+    table = Mismatch._meta.db_table
+    column = Mismatch._meta.get_field("quarantine_item").column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS m SET {column} = v.item "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, item) WHERE m.id = v.id",
+            [[m.pk for m in batch], [m.quarantine_item_id for m in batch]],
+        )
 
 
 def _item(mismatch: Mismatch, flow) -> dict:
     left, right = mismatch.left_system, mismatch.right_system
+    # The item's cause (its group in the workbench): which reconciliation, which two systems,
+    # which kind. A bare kind or field ("missing_in_storefront", "status") would put orders'
+    # and inventory's items in one group, and one group decision would reach both.
+    cause = f"{mismatch.reconciliation} {mismatch.comparison}: {mismatch.kind}"
     problems = [
         {
             "field": name,
+            "mismatch": cause,
             left: (mismatch.left_value or {}).get(name),
             right: (mismatch.right_value or {}).get(name),
         }
         for name in mismatch.changed_fields
-    ] or [{"code": mismatch.kind, left: mismatch.left_value, right: mismatch.right_value}]
+    ] or [
+        {
+            "code": mismatch.kind,
+            "mismatch": cause,
+            left: mismatch.left_value,
+            right: mismatch.right_value,
+        }
+    ]
     return {
         "flow": flow,
         "reason_code": ReasonCode.RECONCILIATION_MISMATCH,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from apps.core.errors import ValidationFailed
+from apps.sandbox.listing import KEYS, STOREFRONT, listing_apply
 from apps.sandbox.models import SandboxBulkReceipt
 from apps.sandbox.services import fault_take
 
@@ -37,6 +38,9 @@ def bulk_accept(
                 keys=keys,
                 items=items,
             )
+            if system == STOREFRONT and kind in KEYS:
+                # The storefront applies what it takes to what it shows, once per update.
+                listing_apply(kind=kind, items=items)
     except IntegrityError:
         receipt = _earlier(system, kind, key)
     return 200, _answer(receipt)

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import requests
 from django.conf import settings
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.core.errors import HubError
 from apps.sandbox.storefront import storefront_place_order
@@ -36,6 +37,15 @@ COMMAND_SECONDS = 120
 POLL_SECONDS = 0.5
 ERP_FAULT = {"status": 503, "count": 1}
 READY_LINE = "Ctrl-C stops everything"
+SETTLE_SECONDS = 90
+# The storefront's import goes wrong for good (until DELETE /sandbox/storefront/listing/faults/):
+# one price recalculated, one price never kept, one SKU's stock always 5 units high.
+STOREFRONT_FAULTS = [
+    {"kind": "prices", "action": "reprice", "sku": "ACME-BOLT-M8", "by": "10"},
+    {"kind": "prices", "action": "drop", "sku": "ACME-GLOVE-L"},
+    {"kind": "inventory", "action": "drift", "sku": "ACME-NUT-M8", "by": "5"},
+]
+UNSETTLED = {"pending", "in_flight", "retrying"}
 
 T = TypeVar("T")
 Write = Callable[[str], None]
@@ -157,7 +167,9 @@ def _demo_serve(*, host: str, port: int, story: bool, children: Children, write:
         _story_tell(url=url, token=token, children=children, write=write)
         _queue_seed(url=url, token=token, erp_token=erp_token, children=children, write=write)
         _catalog_sync(url=url, children=children, write=write)
+        _storefront_faults_inject(url=url, write=write)
         _prices_and_stock(children=children, write=write)
+        _reconcile_stock_and_prices(url=url, children=children, write=write)
     # A month of back-dated activity for the dashboard's 30-day charts; after the story, so
     # the story's first catalog sync is still a full run and stays the newest one.
     write(_manage(["seed_ops_history"], env=children.env))
@@ -186,6 +198,58 @@ def _prices_and_stock(*, children: Children, write: Write) -> None:
     options = ["--duplicates", "1", "--out-of-order", "1", "--batch-size", "5"]
     write(_manage(["sandbox_wms_events", *events, *options], env=env))
     write(_manage(["sync", "inventory", "--no-progress"], env=env))
+
+
+def _storefront_faults_inject(*, url: str, write: Write) -> None:
+    for fault in STOREFRONT_FAULTS:
+        response = _http("post", f"{url}/sandbox/storefront/listing/faults/", json=fault)
+        if response.status_code != 200:
+            raise DemoFailed(f"The storefront sandbox refused a fault: {response.text}")
+    write(
+        "storefront sandbox now recalculates ACME-BOLT-M8's price, drops ACME-GLOVE-L's and "
+        f"shows ACME-NUT-M8's stock 5 high (DELETE {url}/sandbox/storefront/listing/faults/ "
+        "to fix)"
+    )
+
+
+def _reconcile_stock_and_prices(*, url: str, children: Children, write: Write) -> None:
+    """Once the worker delivered the stock and prices to the storefront, both reports."""
+    flows = {"inventory-update", "price-list-sync"}
+    settled = _wait_for(
+        lambda: _storefront_lists(url) and _deliveries_settled(url, flows),
+        seconds=SETTLE_SECONDS,
+        children=children,
+    )
+    if not settled:
+        raise DemoFailed(
+            f"The storefront's stock and prices were not delivered within {SETTLE_SECONDS} s."
+        )
+    now = {**children.env, "HUB_RECONCILE_GRACE_SECONDS": "0"}
+    for name in ("inventory", "prices"):
+        write(_manage(["reconcile", name], env=now))
+
+
+def _storefront_lists(url: str) -> bool:
+    """The storefront shows some stock and some prices (the first deliveries arrived)."""
+    return all(
+        _http("get", f"{url}/sandbox/storefront/{what}/").json()["results"]
+        for what in ("stock", "prices")
+    )
+
+
+def _deliveries_settled(url: str, flows: set[str]) -> bool:
+    """No delivery of `flows` is still due or under way, as the hub's /metrics tell."""
+    for family in text_string_to_metric_families(_http("get", f"{url}/metrics").text):
+        for sample in family.samples:
+            labels = sample.labels
+            if (
+                sample.name == "hub_deliveries"
+                and labels.get("flow") in flows
+                and labels.get("status") in UNSETTLED
+                and sample.value
+            ):
+                return False
+    return True
 
 
 def _port_free_check(host: str, port: int) -> None:
@@ -400,6 +464,7 @@ def _banner_print(*, url: str, token: str, log_dir: Path, write: Write) -> None:
         f"  quarantine queue   {url}/admin/quarantine/quarantineitem/ (by cause: ?group=cause)",
         f"  ERP received log   {url}/sandbox/erp/received/",
         f"  storefront log     {url}/sandbox/storefront/received/ (order status notices)",
+        f"  storefront shows   {url}/sandbox/storefront/stock/  {url}/sandbox/storefront/prices/",
         f"  health             {url}/healthz   {url}/readyz",
         f"logins: {usernames} (password {seed['password']})",
         f"storefront partner token: {token}",

@@ -129,3 +129,37 @@ class SandboxBulkReceipt(HubModel):
                 name="sandbox_one_bulk_receipt_per_key",
             )
         ]
+
+
+class SandboxListing(HubModel):
+    """What the sandbox storefront shows for one stock level or contract price: its own copy,
+    as it last applied the hub's bulk updates (faults included), apart from the receipt log."""
+
+    kind = models.CharField(max_length=40, help_text="inventory or prices")
+    key = models.CharField(max_length=200, help_text="SKU@location, or account/SKU/valid from.")
+    record = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="sandbox_one_listing_per_key")
+        ]
+
+
+class ListingFaultAction(models.TextChoices):
+    DROP = "drop", "The storefront does not keep the record"
+    DRIFT = "drift", "The storefront's quantities end up `by` units off"
+    REPRICE = "reprice", "The storefront recalculates the price: `by` percent on top, in cents"
+
+
+class SandboxListingFault(HubModel):
+    """Failure injection for what the storefront applies: `count` records, then normal service."""
+
+    kind = models.CharField(max_length=40)
+    action = models.CharField(max_length=10, choices=ListingFaultAction.choices)
+    sku = models.CharField(max_length=60, blank=True, help_text="Blank: any SKU.")
+    by = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    count = models.PositiveIntegerField(null=True, blank=True, help_text="Blank: until cleared.")
+
+    class Meta:
+        ordering = ["id"]

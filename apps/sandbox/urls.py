@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.sandbox import pim_views, stock_views, views
+from apps.sandbox import listing_views, pim_views, stock_views, views
 
 app_name = "sandbox"
 urlpatterns = [
@@ -13,6 +13,13 @@ urlpatterns = [
     path("wms/stock/", stock_views.wms_stock, name="wms-stock"),
     path("wms/snapshot/", stock_views.wms_snapshot, name="wms-snapshot"),
     path("erp/price-lists/", stock_views.erp_price_lists, name="erp-price-lists"),
+    path("storefront/stock/", listing_views.storefront_stock, name="storefront-stock"),
+    path("storefront/prices/", listing_views.storefront_prices, name="storefront-prices"),
+    path(
+        "storefront/listing/faults/",
+        listing_views.storefront_listing_faults,
+        name="storefront-listing-faults",
+    ),
     path("pim/products/", pim_views.pim_products, name="pim-products"),
     path("<slug:system>/bulk/<slug:kind>/", pim_views.bulk, name="bulk"),
     path("<slug:system>/webhook/", views.webhook, name="webhook"),

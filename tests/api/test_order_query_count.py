@@ -11,6 +11,13 @@ pytestmark = pytest.mark.django_db
 # Both at the storefront's contract prices, so the same path (routed, not quarantined) is measured.
 LINES = payload("order_storefront_cases.json")["lines"]
 EXTRA_QUERIES_FOR_100_LINES = 5
+# A 1-line order, counted inside the test's transaction (so with two savepoints each for the
+# envelope's insert and for the processing): the token (with the configuration version and
+# SKU rule), the key/body lookup, the envelope; the partner's cross-references, the account
+# (with its entitlement and ERP code), the products (with their ERP codes), unit conversions,
+# authorised prices; the order's number, the order, lines and their history, the outbox row,
+# the trace, the envelope's answer. The flow and the matrix's decision come from memory.
+ORDER_QUERIES = 20
 
 
 def order_of(count: int, po_number: str) -> dict:
@@ -50,3 +57,8 @@ def test_every_line_of_a_large_order_is_stored_with_its_history(cast):
         range(1, 101)
     )
     assert order.lines.model.history.filter(order_id=order.pk).count() == 100
+
+
+def test_an_order_costs_a_fixed_number_of_queries(cast, django_assert_max_num_queries):
+    post(cast, order_of(1, "PO-WARM"), key="warm-up")  # the flow and matrix decision kept
+    queries_for(cast, 1, django_assert_max_num_queries, limit=ORDER_QUERIES)

@@ -172,6 +172,8 @@ def requests_allowed_in_another_process(system: System) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+# Every test that empties a shared Redis database runs in one pytest-xdist process, in turn.
+@pytest.mark.xdist_group("redis")
 def test_processes_share_one_count_per_partner_through_redis(cast, redis_cache):
     limit("storefront", 3)
     assert ownership(cast.token).status_code == 200

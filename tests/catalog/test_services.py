@@ -178,7 +178,11 @@ def _wait_until_a_session_waits_for_a_lock() -> None:
     with connection.cursor() as cursor:
         for _ in range(400):
             cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            # This test database only: other pytest-xdist workers share the server.
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
             if cursor.fetchone()[0]:
                 return
             time.sleep(0.025)

@@ -4,7 +4,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.core.test_settings_production import PRODUCTION, ROOT, hub_environment, manage
+
+# Child processes on their own settings only (see test_settings_production): once is enough.
+pytestmark = pytest.mark.no_test_database
 
 # A 500 reaches django.request with the exception attached; this raises one the same way.
 EMIT = """

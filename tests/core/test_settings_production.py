@@ -17,6 +17,9 @@ import pytest
 
 from integration_hub.settings import LOCAL_SECRET_KEY
 
+# The child processes get only the variables named here, never the suite's DATABASE_URL: the
+# PostgreSQL pass would run exactly the same thing again.
+pytestmark = pytest.mark.no_test_database
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = secrets.token_urlsafe(64)
 # Another section requires it with DEBUG off; any valid Fernet key will do here.

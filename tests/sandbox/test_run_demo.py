@@ -10,9 +10,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+# The demo always runs on its own SQLite file (see _demo_env): the PostgreSQL pass would only
+# repeat the slowest test in the suite.
+pytestmark = pytest.mark.no_test_database
 BASE_DIR = Path(__file__).resolve().parents[2]
 READY_LINE = "Ctrl-C stops everything"
 READY_SECONDS = 120
@@ -110,6 +114,11 @@ def test_run_demo_serves_the_story_and_stops_everything_on_ctrl_c(tmp_path):
         # The story ends with reconciliation reports: the dropped refund posting is found.
         assert "reconcile settlement run" in output.text(), output.text()
         assert "gateway-ledger:refund_not_posted=1" in output.text(), output.text()
+        # And the storefront's faulty import: stock off at both locations, two prices wrong.
+        assert "wms-storefront:quantity_drift=2" in output.text(), output.text()
+        prices = re.search(r"reconcile prices run .*", output.text())
+        assert prices and "erp-storefront:price_mismatch=1" in prices.group(), output.text()
+        assert "erp-storefront:missing_in_storefront=1" in prices.group(), output.text()
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=STOP_SECONDS) == 0, output.text()
     finally:

@@ -383,6 +383,8 @@ def shared_store():
     client.flushdb()
 
 
+# Every test that empties a shared Redis database runs in one pytest-xdist process, in turn.
+@pytest.mark.xdist_group("redis")
 def test_two_workers_share_one_rate_limit_through_redis(shared_store):
     erp = target(delivery_rate_limit="3/minute")
     # Two limiters with their own connections: what two worker processes on two machines have.
@@ -397,6 +399,7 @@ def test_two_workers_share_one_rate_limit_through_redis(shared_store):
     assert second.take(system=target("other", delivery_rate_limit="3/minute")) == 0.0
 
 
+@pytest.mark.xdist_group("redis")
 def test_gate_closes_with_the_wait_when_the_rate_limit_is_used_up(settings, shared_store):
     settings.HUB_RATE_LIMIT_STORAGE_URL = shared_store
     erp = target(delivery_rate_limit="2/minute")

@@ -17,7 +17,7 @@ from apps.reconciliation.registry import (
     RunContext,
     registry,
 )
-from apps.reconciliation.sources import before, grouped, money, system_rows
+from apps.reconciliation.sources import before, grouped, money, number, system_rows
 from apps.systems.models import System
 
 FIELDS = (Field("postings"), Field("amount"), Field("kind"), Field("currency"))
@@ -49,7 +49,7 @@ def _fold(postings: list[dict]) -> dict:
     first = postings[0]
     return {
         **_record(first),
-        "amount": money(sum(Decimal(p["amount"]) for p in postings)),
+        "amount": money(sum(number(p["amount"]) for p in postings)),
         "postings": len(postings),
     }
 

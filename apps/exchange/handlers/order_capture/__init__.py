@@ -38,7 +38,7 @@ class OrderCapture(FlowHandler):
 
     def receive(self, *, flow, partner, envelope, trail: Trail, render=None) -> IntakeAnswer:
         document = order_parse(raw=bytes(envelope.raw), flow=flow)
-        mapped = order_map(document=document, partner=partner)
+        mapped = order_map(document=document, partner=partner, erp=flow.target_system)
         trail.record(**_mapped(flow, mapped.document))
         verdict = order_validate(
             document=mapped.document,
@@ -86,7 +86,7 @@ def _order_apply(flow, partner, verdict: Verdict, trail: Trail) -> Order:
     if verdict.problems:
         _order_quarantine(order, flow, verdict, trail)
     else:
-        delivery = order_route(order=order, flow=flow, document=document)
+        delivery = order_route(order=order, flow=flow, document=document, codes=_codes(verdict))
         trail.record(
             "route",
             f"Queued for {flow.target_system.code} (delivery {delivery.pk}).",
@@ -142,13 +142,25 @@ def _order_quarantine(order, flow, verdict: Verdict, trail: Trail) -> None:
     )
 
 
-def order_route(*, order: Order, flow, document: dict):
-    """Queue the order for the ERP, in the ERP's document and codes, as an outbox row."""
+def _codes(verdict: Verdict) -> dict:
+    # Map read the ERP's codes with the account and products (`erp_code`).
+    return {
+        "company_account": {verdict.account.number: verdict.account.erp_code},
+        "product": {sku: product.erp_code for sku, product in verdict.products.items()},
+    }
+
+
+def order_route(*, order: Order, flow, document: dict, codes: dict | None = None):
+    """Queue the order for the ERP, in the ERP's document and codes, as an outbox row.
+
+    `codes` (entity -> canonical key -> ERP code) when the caller read them already.
+    """
     erp, account = flow.target_system, document["account"]
-    skus = sorted({line["sku"] for line in document["lines"]})
-    codes = external_ids_by_entity(
-        system=erp, wanted={"company_account": [account], "product": skus}
-    )
+    if codes is None:
+        skus = sorted({line["sku"] for line in document["lines"]})
+        codes = external_ids_by_entity(
+            system=erp, wanted={"company_account": [account], "product": skus}
+        )
     payload = erp_order_document(
         hub_number=order.number,
         order=document,

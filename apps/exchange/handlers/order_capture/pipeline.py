@@ -9,15 +9,20 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import AccountStatus, CompanyAccount
-from apps.accounts.selectors import account_for, accounts_visible_to
 from apps.catalog.models import Product, ProductStatus
-from apps.catalog.selectors import products_for, unit_conversions_for
+from apps.catalog.selectors import sku_keys_for, sku_rule_read_with, unit_conversions_for
 from apps.core.errors import ValidationFailed
+from apps.exchange.config_cache import config_cached
+from apps.exchange.handlers.order_capture.reads import (
+    account_read,
+    meanings_read,
+    prices_read,
+    products_read,
+)
 from apps.exchange.stages.intake import json_document
 from apps.flows.schemas import schema_check
 from apps.orders.models import OrderLine
 from apps.ownership.services import ownership_decide_write
-from apps.pricing.selectors import authorised_prices
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -50,12 +55,26 @@ def order_parse(*, raw: bytes, flow) -> dict:
     return document
 
 
-def order_map(*, document: dict, partner) -> Mapped:
-    """Partner terms to canonical ones: account, SKUs, and partner units to canonical units."""
-    account = _entitled_account(partner, document["account"])
-    # Read for all lines at once: the queries stay the same in number however long the order.
+def order_map(*, document: dict, partner, erp) -> Mapped:
+    """Partner terms to canonical ones: account, SKUs, and partner units to canonical units.
+
+    The account and products come with `erp_code`, the codes of `erp` (the target) for
+    them, read in the same queries, for the route stage.
+    """
     sent_lines = document["lines"]
-    products = products_for(system=partner, skus=[sent["sku"] for sent in sent_lines])
+    skus = [sent["sku"] for sent in sent_lines]
+    # The partner's cross-references for the account and every SKU in one query, and each
+    # read below for all lines at once: the count stays the same however long the order.
+    references = meanings_read(system=partner, account=document["account"], skus=skus)
+    account = _entitled_account(partner, document["account"], references, erp)
+    keys = sku_keys_for(
+        system=partner,
+        skus=skus,
+        references=references["product"],
+        rule=sku_rule_read_with(system=partner),
+    )
+    found = products_read(skus=set(keys.values()), erp=erp)
+    products = {sku: found.get(key) for sku, key in keys.items()}
     conversions = unit_conversions_for(
         system=partner,
         wanted=[
@@ -82,9 +101,11 @@ def order_map(*, document: dict, partner) -> Mapped:
     return Mapped(canonical, account, {p.sku: p for p in products.values() if p is not None})
 
 
-def _entitled_account(partner, number: str) -> CompanyAccount:
-    account = account_for(system=partner, number=number)
-    if account is None or not accounts_visible_to(system=partner).filter(pk=account.pk).exists():
+def _entitled_account(partner, number: str, references: dict, erp) -> CompanyAccount:
+    # The account, whether the partner may order for it, and the ERP's code: one query.
+    canonical = references["company_account"].get(number, number)
+    account = account_read(number=canonical, partner=partner, erp=erp)
+    if account is None or not account.entitled:
         raise ValidationFailed(
             f"Account {number} is unknown or not one this partner may order for.",
             code="unknown_account",
@@ -150,15 +171,19 @@ def order_validate(
     account = account or CompanyAccount.objects.get(number=document["account"])
     if products is None:
         products = Product.objects.in_bulk(skus, field_name="sku")
-    decision = ownership_decide_write(
-        entity="order_line", field="unit_price", system=writer, creating=True
+    # Kept in memory between requests while the matrix is unchanged (config_cache).
+    decision = config_cached(
+        ("order_line.unit_price", writer.pk),
+        lambda: ownership_decide_write(
+            entity="order_line", field="unit_price", system=writer, creating=True
+        ),
     )
     verdict = Verdict(
         document=document, owner=decision.rule.business_owner, account=account, products=products
     )
     if decision.allowed:
         return verdict
-    prices = authorised_prices(
+    prices = prices_read(
         account=account, products=[products[sku] for sku in skus], on=timezone.localdate()
     )
     for line in document["lines"]:

@@ -1,9 +1,11 @@
 """Partner webhooks: a partner hears, signed, when one of its orders changes status.
 
 Events come from the orders' history, not from the code paths that change an order: every
-way a status moves (the ERP's answer, a record sync, an admin) leaves a history row, and a
-beat run every few seconds turns new rows into one outbox delivery per (order, status). The
-deliver stage retries them like any delivery; `send` signs each attempt.
+way a status moves (the ERP's answer, a record sync, an admin) leaves a history row. The row's
+signal queues one outbox delivery per (order, status) as the change commits
+(apps/api/order_events.py); a beat run every minute turns any row that was missed (a worker
+that died at the commit, a bulk write) into its delivery. The deliver stage retries them like
+any delivery; `send` signs each attempt.
 """
 
 from __future__ import annotations

@@ -1,11 +1,16 @@
-"""Order events for partners: made from the orders' history, replayed on a partner's request."""
+"""Order events for partners: queued as a status change commits, made good from the orders'
+history by a safety net, replayed on a partner's request.
+
+Exactly once per (order, status): the event's webhook-id is its outbox row's idempotency key,
+unique in the database, so the commit hook and the safety net can both try and one row wins.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.errors import Conflict, ValidationFailed
@@ -13,6 +18,7 @@ from apps.exchange.models import Delivery
 from apps.exchange.stages.route import delivery_enqueue
 from apps.exchange.stages.trace import trace_record
 from apps.flows.models import Flow
+from apps.fulfillment.selectors import invoice_view, order_fulfillment_prefetches, shipment_view
 from apps.orders.models import Order, OrderStatus
 from apps.systems.models import PartnerWebhook
 
@@ -26,8 +32,8 @@ EVENT_TYPES = {
     OrderStatus.REJECTED: "order.rejected",
     OrderStatus.CANCELLED: "order.cancelled",
 }
-# Each run also reads this far behind the last one: a transaction that changed an order before
-# the last run may commit after it (its history row carries the earlier time).
+# The safety net reads this far behind its last run: a transaction that changed an order
+# before that run may commit after it (its history row carries the earlier time).
 LOOK_BACK = timedelta(minutes=5)
 EVENT_KEY = "hub-partner-webhooks-{number}-{status}"
 REPLAY_PREFIX = "hub-partner-webhooks-replay-"
@@ -35,8 +41,41 @@ MAX_REPLAY = 1000
 MAX_REPLAY_RANGE = timedelta(days=31)
 
 
+def partner_webhook_emit_on_commit(
+    *, order_pk: int, partner_pk: int, status: str, changed_at: datetime
+) -> Delivery | None:
+    """Queue the event for one status change, called right after the change committed.
+
+    The payload is the order as that transaction left it (lines, shipments, invoices). None
+    when the partner hears of nothing (no active endpoint or flow) or the event is queued
+    already: by the safety net, or by an earlier save of the order in that status.
+    """
+    flow = Flow.objects.filter(code=WEBHOOK_FLOW, is_active=True).first()
+    hook = (
+        PartnerWebhook.objects.filter(system_id=partner_pk, is_active=True, system__is_active=True)
+        .select_related("system")
+        .first()
+    )
+    if flow is None or hook is None:
+        return None
+    order = _orders_loaded(Order.objects.filter(pk=order_pk)).get()
+    key = EVENT_KEY.format(number=order.number, status=status)
+    if _sent({key}):
+        return None
+    delivery = _delivery(flow, hook, key, order, status, changed_at, timezone.now())
+    try:
+        with transaction.atomic():
+            delivery.save()
+            _queued(delivery, f"Event {delivery.payload['type']} queued for {hook.system.code}.")
+    except IntegrityError:
+        return None  # the safety net queued it between our look and our insert
+    return delivery
+
+
 def partner_webhooks_emit(*, now: datetime | None = None) -> int:
-    """Queue one signed event per (order, status) reached since the last run; returns how many."""
+    """The safety net (beat): queue the events the commit hook did not, for statuses reached
+    since the last run (a worker that died between a commit and its hook, or a bulk write
+    that sends no signal); returns how many."""
     now = now or timezone.now()
     flow = Flow.objects.filter(code=WEBHOOK_FLOW, is_active=True).first()
     if flow is None:
@@ -61,11 +100,7 @@ def _emit_for(flow: Flow, hook: PartnerWebhook, now: datetime) -> int:
         events.setdefault(
             EVENT_KEY.format(number=number, status=status), (number, status, changed_at)
         )
-    sent = set(
-        Delivery.objects.filter(idempotency_key__in=list(events)).values_list(
-            "idempotency_key", flat=True
-        )
-    )
+    sent = _sent(set(events))
     new = {key: event for key, event in events.items() if key not in sent}
     with transaction.atomic():
         deliveries = _deliveries_add(flow, hook, new, now)
@@ -73,25 +108,46 @@ def _emit_for(flow: Flow, hook: PartnerWebhook, now: datetime) -> int:
     return len(deliveries)
 
 
+def _sent(keys: set[str]) -> set[str]:
+    rows = Delivery.objects.filter(idempotency_key__in=list(keys))
+    return set(rows.values_list("idempotency_key", flat=True))
+
+
+def _orders_loaded(orders):
+    return orders.select_related("account").prefetch_related(
+        "lines__product", *order_fulfillment_prefetches()
+    )
+
+
 def _deliveries_add(flow, hook, events: dict, now: datetime) -> list[Delivery]:
     if not events:
         return []
     numbers = {number for number, _, _ in events.values()}
     orders = {
-        order.number: order
-        for order in Order.objects.filter(number__in=numbers)
-        .select_related("account")
-        .prefetch_related("lines__product")
+        order.number: order for order in _orders_loaded(Order.objects.filter(number__in=numbers))
     }
-    deliveries = Delivery.objects.bulk_create(
-        [
-            _delivery(flow, hook, key, orders[number], status, changed_at, now)
-            for key, (number, status, changed_at) in events.items()
-        ]
-    )
+    made = [
+        _delivery(flow, hook, key, orders[number], status, changed_at, now)
+        for key, (number, status, changed_at) in events.items()
+    ]
+    try:
+        with transaction.atomic():
+            deliveries = Delivery.objects.bulk_create(made)
+    except IntegrityError:
+        # A commit hook queued one of them since we looked: keep each that is still new.
+        deliveries = [delivery for delivery in made if _saved_if_new(delivery)]
     for delivery in deliveries:
         _queued(delivery, f"Event {delivery.payload['type']} queued for {hook.system.code}.")
     return deliveries
+
+
+def _saved_if_new(delivery: Delivery) -> bool:
+    try:
+        with transaction.atomic():
+            delivery.save()
+    except IntegrityError:
+        return False
+    return True
 
 
 def _delivery(flow, hook, key, order, status, changed_at, now) -> Delivery:
@@ -110,7 +166,9 @@ def _delivery(flow, hook, key, order, status, changed_at, now) -> Delivery:
 
 
 def event_payload(order: Order, status: str, changed_at: datetime) -> dict:
-    """The event body: Standard Webhooks' type, timestamp and data (lines as the hub holds them)."""
+    """The event body: Standard Webhooks' type, timestamp and data: the order as the hub holds
+    it when the event is queued (its lines, shipments and invoices)."""
+    skus = {line.line_number: line.product.sku for line in order.lines.all()}
     return {
         "type": EVENT_TYPES[status],
         "timestamp": changed_at.isoformat().replace("+00:00", "Z"),
@@ -131,6 +189,8 @@ def event_payload(order: Order, status: str, changed_at: datetime) -> dict:
                 }
                 for line in order.lines.all()
             ],
+            "shipments": [shipment_view(shipment, skus) for shipment in order.shipments.all()],
+            "invoices": [invoice_view(invoice) for invoice in order.invoices.all()],
         },
     }
 
