@@ -8,6 +8,7 @@ and never turns the partner's answer into an error.
 """
 
 import logging
+from urllib.parse import parse_qsl, urlencode
 
 from django.db import DatabaseError
 from django.utils import timezone
@@ -44,12 +45,27 @@ def access_record(request, principal: PartnerPrincipal, status: int) -> None:
             credential=principal.credential[:120],
             method=request.method[:10],
             path=request.path[:300],
-            query=request.META.get("QUERY_STRING", "")[:500],
+            query=_without_secrets(request.META.get("QUERY_STRING", ""))[:500],
             route=(match.url_name or "")[:60] if match else "",
             status=status,
         )
     except DatabaseError:
         logger.exception("Partner access not logged: %s %s", request.method, request.path)
+
+
+# Query parameters that carry a credential (a failures-page link, a token some client puts in
+# the address): the log says one was used, never what it was; its prefix is in `credential`.
+SECRET_PARAMETERS = frozenset({"link", "access_token", "token", "client_secret"})
+
+
+def _without_secrets(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(name.lower() in SECRET_PARAMETERS for name, _ in pairs):
+        return query
+    return urlencode(
+        [(n, "[redacted]" if n.lower() in SECRET_PARAMETERS else v) for n, v in pairs],
+        safe="[]",
+    )
 
 
 def _kept_as_envelope(request) -> bool:

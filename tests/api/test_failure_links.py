@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from apps.api.access_log import _without_secrets
 from apps.api.failure_links import failure_link_issue, failure_link_revoke
 from apps.api.models import FailureLink, PartnerAccess
 from apps.core.errors import NotFound, ValidationFailed
@@ -35,6 +36,9 @@ def test_a_link_opens_the_partners_page_in_a_plain_browser(cast):
     assert number in page.content.decode()
     access = PartnerAccess.objects.get(route="failures-page")
     assert access.system == storefront() and access.credential.startswith("link:")
+    key = path.split("link=")[1]
+    # The access log shows a link was used (and its prefix), never the key that opens the page.
+    assert key not in access.query and access.query == "link=[redacted]"
 
 
 def test_a_link_shows_only_its_own_partners_failures(cast):
@@ -123,3 +127,16 @@ def test_an_admin_issues_a_link_shown_once_and_revokes_it(cast):
         {"action": "revoke", "_selected_action": [link.pk]},
     )
     assert Client().get(url).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("query", "logged"),
+    [
+        ("page=2&link=abc", "page=2&link=[redacted]"),
+        ("access_token=t&status=held", "access_token=[redacted]&status=held"),
+        ("status=held&page=2", "status=held&page=2"),
+        ("", ""),
+    ],
+)
+def test_credentials_in_a_query_string_never_reach_the_access_log(query, logged):
+    assert _without_secrets(query) == logged

@@ -11,7 +11,6 @@ import pytest
 
 from apps.exchange.models import Delivery, DeliveryStatus
 from apps.orders.models import Order
-from apps.sandbox.models import SandboxReceipt
 from tests.chaos.conftest import Storefront, assert_each_once_in_order, streams_of_orders
 from tests.realstack.conftest import wait_for
 
@@ -28,7 +27,9 @@ def test_flushed_and_restarted_redis_loses_no_order_and_delivers_each_once(chaos
         placing = background.submit(
             storefront.place_streams, streams_of_orders(count=ORDERS, streams=2, prefix="REDIS")
         )
-        wait_for(lambda: SandboxReceipt.objects.filter(system="erp").count() >= ORDERS // 4)
+        # The outage starts while orders are still arriving (judged by intake, not by what
+        # the ERP received: intake outruns a loaded worker and could place all of them first).
+        wait_for(lambda: Order.objects.count() >= ORDERS // 5)
         chaos_hub.redis.flush_and_stop()
         # Orders keep coming while the broker is gone; they are taken into the outbox.
         during = Order.objects.count() + 10
