@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -354,13 +355,40 @@ def streams_of_orders(*, count: int, streams: int, prefix: str) -> list[list[dic
 class Storefront:
     """A partner client that retries each order under its key until the hub acknowledges it."""
 
-    def __init__(self, hub: Hub):
+    def __init__(self, hub: Hub, *, pause_after: int | None = None):
         self.hub = hub
         # Every answer other than 201 along the way ("no answer" when the request failed).
         self.refusals: Counter = Counter()
+        self.acknowledged = 0
+        # A fault must meet orders still to come, whatever the machine's speed: the streams
+        # stop once this many orders are acknowledged, until the test has started the fault.
+        self._pause_after = pause_after
+        self._paused = threading.Event()
+        self._resumed = threading.Event()
+        self._count_lock = threading.Lock()
+
+    def wait_until_paused(self, timeout: float = 120.0) -> None:
+        assert self._pause_after is not None, "this storefront was not told when to pause"
+        assert self._paused.wait(timeout), f"fewer than {self._pause_after} orders acknowledged"
+
+    def resume(self) -> None:
+        self._resumed.set()
+
+    def _hold_if_paused(self) -> None:
+        if self._pause_after is None or self.acknowledged < self._pause_after:
+            return
+        self._paused.set()
+        self._resumed.wait(ACK_PATIENCE)  # a failed test never leaves a stream hanging
 
     def place(self, body: dict) -> str:
         """POST one order until 201; returns the hub's order number."""
+        self._hold_if_paused()
+        number = self._place_until_acknowledged(body)
+        with self._count_lock:
+            self.acknowledged += 1
+        return number
+
+    def _place_until_acknowledged(self, body: dict) -> str:
         key = f"chaos-{body['po_number']}"
         headers = {"Authorization": f"Token {self.hub.token}", "Idempotency-Key": key}
         deadline = time.monotonic() + ACK_PATIENCE

@@ -22,15 +22,14 @@ def test_flushed_and_restarted_redis_loses_no_order_and_delivers_each_once(chaos
     chaos_hub.serve()
     chaos_hub.beat()
     chaos_hub.work()
-    storefront = Storefront(chaos_hub)
+    storefront = Storefront(chaos_hub, pause_after=ORDERS // 5)
     with ThreadPoolExecutor(max_workers=1) as background:
         placing = background.submit(
             storefront.place_streams, streams_of_orders(count=ORDERS, streams=2, prefix="REDIS")
         )
-        # The outage starts while orders are still arriving (judged by intake, not by what
-        # the ERP received: intake outruns a loaded worker and could place all of them first).
-        wait_for(lambda: Order.objects.count() >= ORDERS // 5)
+        storefront.wait_until_paused()
         chaos_hub.redis.flush_and_stop()
+        storefront.resume()
         # Orders keep coming while the broker is gone; they are taken into the outbox.
         during = Order.objects.count() + 10
         wait_for(lambda: Order.objects.count() >= during, timeout=30)

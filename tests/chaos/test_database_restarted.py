@@ -21,7 +21,7 @@ def test_database_restart_loses_no_acknowledged_order_and_work_resumes(postgres_
     hub.serve()
     hub.beat()
     hub.work()
-    storefront = Storefront(hub)
+    storefront = Storefront(hub, pause_after=ORDERS // 4)
 
     def erp_count() -> int:
         return database.scalar("SELECT count(*) FROM sandbox_sandboxreceipt") or 0
@@ -30,8 +30,10 @@ def test_database_restart_loses_no_acknowledged_order_and_work_resumes(postgres_
         placing = background.submit(
             storefront.place_streams, streams_of_orders(count=ORDERS, streams=2, prefix="PG")
         )
-        wait_for(lambda: erp_count() >= ORDERS // 4)
+        storefront.wait_until_paused()
+        wait_for(lambda: erp_count() >= ORDERS // 8)  # the worker is delivering
         database.crash()
+        storefront.resume()
         wait_for(lambda: storefront.refusals.total() >= 4, timeout=30)  # the API feels it
         database.start()
         streams = placing.result()
