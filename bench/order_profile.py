@@ -6,7 +6,8 @@ A database is created for the run (as bench/order_api.py does), seeded with the 
 and `requests` 3-line orders are posted in this process after a warm-up: first to the plain
 view (bench/plain_order.py) unprofiled, then to the hub unprofiled, then to the hub under
 cProfile with a CPU clock. Prints each one's wall and CPU time per order, then the functions
-with the most cumulative CPU, then the functions by their own CPU.
+with the most cumulative CPU, then the functions by their own CPU; PROFILE_OUT=<file> also
+keeps the profile for pstats.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def main(requests: int = 300, rows: int = 35) -> None:
             post(f"profiled-{index}")
         profile.disable()
         connections.close_all()
+    if os.environ.get("PROFILE_OUT"):  # for pstats' callers/callees views
+        profile.dump_stats(os.environ["PROFILE_OUT"])
     for sort in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(sort).print_stats(rows)

@@ -175,3 +175,33 @@ def test_env_example_lists_every_security_variable():
     listed = re.findall(r"^(\w+)=", (ROOT / ".env.example").read_text(), flags=re.MULTILINE)
     extra = ("HUB_CSP_REPORT_ONLY", "HUB_CSP_REPORT_URI", "HUB_LOG_FORMAT", "HUB_LOG_LEVEL")
     assert {"SECRET_KEY", *DOCUMENTED, *extra} <= set(listed)
+
+
+SHOW_DATABASE = (
+    "import json; from django.conf import settings; d = settings.DATABASES['default']; "
+    "print(json.dumps([d.get('CONN_MAX_AGE', 0), d.get('CONN_HEALTH_CHECKS', False)]))"
+)
+POSTGRES_URL = "postgres://hub@db.example.com:5432/hub"
+
+
+@pytest.mark.parametrize(
+    ("env", "kept_seconds", "checked"),
+    [
+        pytest.param({"DATABASE_URL": POSTGRES_URL}, 300, True, id="postgres-default"),
+        pytest.param(
+            {"DATABASE_URL": POSTGRES_URL, "HUB_DB_CONN_MAX_AGE": "30"}, 30, True, id="env"
+        ),
+        pytest.param(
+            {"DATABASE_URL": f"{POSTGRES_URL}?conn_max_age=0"}, 0, True, id="url-turns-it-off"
+        ),
+        pytest.param({}, 0, False, id="sqlite-as-django-does"),
+    ],
+)
+def test_postgres_connections_are_kept_between_requests_and_checked_before_use(
+    tmp_path, env, kept_seconds, checked
+):
+    # Settings only (no connection is opened): a new connection per request was most of the
+    # database's CPU on the order API; the health check is what makes keeping one safe.
+    result = manage("shell", "-c", SHOW_DATABASE, env={"DEBUG": "1", **env}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [kept_seconds, checked]
