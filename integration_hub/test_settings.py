@@ -28,3 +28,8 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the live server's threads then each get their own connection.
     DATABASES["default"]["TEST"] = {"NAME": str(STATE_DIR / "test.sqlite3")}
+# In-process tests keep Django's connection per request: tests serve requests on threads that
+# end (local servers, concurrency tests), and a connection kept past its request would stay
+# open until garbage collection, exhausting the server's connections over a run. The
+# processes tests start (real stack, chaos) run the production default, which keeps them.
+DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -9,16 +9,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application
 
 from apps.api.models import PartnerClient, PartnerToken
 from apps.api.scopes import scopes_parse
-from apps.api.services import partner_token_issue
+from apps.api.services import db_value, partner_system_read, partner_token_issue
 from apps.core.errors import InvalidTransition, NotFound, ValidationFailed
-from apps.exchange.config_cache import config_version_column
+from apps.exchange.config_cache import CONFIG_VERSION_SQL
 from apps.systems.models import PartnerWebhook, System
 
 
@@ -109,21 +109,37 @@ def partner_client_revoke(*, client: PartnerClient) -> PartnerClient:
 
 def partner_for_oauth_token(*, token: str) -> tuple[System, frozenset, str, str | None] | None:
     """(partner system, scopes, client id, configuration version) for a live OAuth2 access
-    token, else None. The SKU rule and the version ride along, as with `partner_for_token`."""
-    found = (
-        AccessToken.objects.select_related("application__partner_client__system__skurule")
-        .filter(token_checksum=hashlib.sha256(token.encode()).hexdigest())
-        .annotate(config_version=config_version_column())
-        .first()
-    )
-    if found is None or found.is_expired() or found.application is None:
+    token, else None. Checked in the database on every call and written out in SQL, as
+    `partner_token_read` is; the system comes from memory under the version read with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(OAUTH_TOKEN_READ_SQL, [hashlib.sha256(token.encode()).hexdigest()])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    client = getattr(found.application, "partner_client", None)
-    if client is None or client.revoked_at is not None or not client.system.is_active:
+    system_pk, client_id, client_scopes, token_scope, expires, version = row
+    # As the toolkit's AccessToken.is_expired().
+    expires = db_value(ACCESS_TOKEN_EXPIRES, expires)
+    if not expires or timezone.now() >= expires:
+        return None
+    system = partner_system_read(system_pk=system_pk, version=version)
+    if system is None:
         return None
     # The token holds what it was issued with, never more than the client has now.
-    scopes = frozenset(found.scope.split()) & frozenset(client.scope_list())
-    return client.system, scopes, client.client_id, found.config_version
+    scopes = frozenset(token_scope.split()) & frozenset(client_scopes.split())
+    return system, scopes, client_id, version
+
+
+# A token of a deleted application (rotation deletes its tokens, revocation the application)
+# or of a revoked client, or of an inactive partner, finds no row.
+OAUTH_TOKEN_READ_SQL = (
+    'SELECT "c"."system_id", "c"."client_id", "c"."scopes", "t"."scope", "t"."expires", '
+    f"{CONFIG_VERSION_SQL} "
+    f'FROM "{AccessToken._meta.db_table}" AS "t" '
+    'INNER JOIN "api_partnerclient" AS "c" ON "c"."application_id" = "t"."application_id" '
+    'INNER JOIN "systems_system" AS "s" ON "s"."id" = "c"."system_id" '
+    'WHERE "t"."token_checksum" = %s AND "c"."revoked_at" IS NULL AND "s"."is_active"'
+)
+ACCESS_TOKEN_EXPIRES = AccessToken._meta.get_field("expires")
 
 
 # While a partner switches to a rotated secret, the hub signs with both for this long.

@@ -119,7 +119,7 @@ def sku_rule_for(*, system) -> SkuRule | None:
 
 def sku_rule_read_with(*, system) -> SkuRule | None:
     """The system's SKU rule; no query when the system was read with it, as the partner
-    API's authentication reads it (`select_related("system__skurule")`)."""
+    API's authentication reads it (`partner_system_read`, `select_related("skurule")`)."""
     if type(system).skurule.is_cached(system):
         try:
             return system.skurule

@@ -20,12 +20,13 @@ def _config_watched() -> None:
     # process forget what it kept the moment it changes one itself.
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
+    from apps.catalog.models import SkuRule
     from apps.exchange.config_cache import config_changed
     from apps.flows.models import Flow
     from apps.ownership.models import BusinessOwner, FieldOwnership
     from apps.systems.models import System
 
-    for model in (Flow, System, BusinessOwner, FieldOwnership):
+    for model in (Flow, System, SkuRule, BusinessOwner, FieldOwnership):
         post_save.connect(config_changed, sender=model, dispatch_uid=f"config-{model.__name__}")
         post_delete.connect(config_changed, sender=model, dispatch_uid=f"config-{model.__name__}")
     for name in ("may_create", "may_update", "consumers"):

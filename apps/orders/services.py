@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.insert import history_params, insert_plan, rows_insert_with_history
 from apps.core.upsert import BulkResult, upsert_bulk, upsert_one
 from apps.orders.models import (
     BlanketOrder,
@@ -50,16 +52,13 @@ def order_create(
 ) -> Order:
     """Create an order and its lines from a validated canonical document.
 
-    The order's number is known before its insert (one insert, one history row), and the
+    The order's number is written by its insert (one insert, one history row), and the
     returned order carries its lines, so rendering it reads nothing back.
     """
     # No savepoint of its own: the caller's transaction is the unit (a failure here fails
     # the caller's whole write), and a savepoint would cost two round trips per order.
     with transaction.atomic(savepoint=False):
-        pk = _order_pk_next()
-        order = Order.objects.create(
-            pk=pk,
-            number=order_number(pk),
+        order = Order(
             account=account,
             source_system=source_system,
             po_number=po_number,
@@ -67,6 +66,7 @@ def order_create(
             ship_to=ship_to,
             status=status,
         )
+        _order_insert(order)
         order_lines = _lines_create(order, lines)
     # The lines just written are all the order has. Cached as prefetch_related caches them,
     # so `order.lines.all()` answers from memory.
@@ -76,33 +76,77 @@ def order_create(
     return order
 
 
+ORDER_NUMBER_PREFIX, ORDER_NUMBER_DIGITS = "HUB-", 7
+
+
 def order_number(pk: int) -> str:
     """The hub's order number for an order's primary key: HUB-0000042."""
-    return f"HUB-{pk:07d}"
+    return f"{ORDER_NUMBER_PREFIX}{pk:0{ORDER_NUMBER_DIGITS}d}"
+
+
+def _order_insert(order: Order) -> None:
+    # The number derives from the primary key; taking the key before the row exists spares
+    # an UPDATE and its second history row. The order, its number and its history row are
+    # written without Django's save (no model signals, as for the lines' bulk insert).
+    if connection.vendor == "postgresql":
+        # The key comes from the table's own identity sequence inside the INSERT, so
+        # concurrent writers never share one and it stays what a plain insert gives.
+        sql, number_at = _order_insert_sql()
+        values = insert_plan(Order).values(order)
+        # The number is the statement's, from the key it draws: its format's parts go there.
+        values[number_at : number_at + 1] = [ORDER_NUMBER_PREFIX, ORDER_NUMBER_DIGITS]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                [Order._meta.db_table, *values, *history_params([order])],
+            )
+            order.pk, order.number = cursor.fetchone()
+        if order.number != order_number(order.pk):  # order_number stays the definition
+            raise RuntimeError(f"Order {order.pk} was numbered {order.number} by the database.")
+        order._state.adding, order._state.db = False, connection.alias
+    else:
+        order.pk = _order_pk_next()
+        order.number = order_number(order.pk)
+        rows_insert_with_history([order])
+
+
+@cache
+def _order_insert_sql() -> tuple[str, int]:
+    """PostgreSQL's INSERT of an order with its key, number and history row; one round trip.
+
+    The number is order_number's format in SQL: prefix, then the key zero-padded to at least
+    ORDER_NUMBER_DIGITS digits (lpad alone would cut a longer key).
+    """
+    plan, number_field = insert_plan(Order), Order._meta.get_field("number")
+    number_at = plan.fields.index(number_field)
+    selected = ["%s"] * len(plan.fields)
+    selected[number_at] = "%s || lpad(k.id::text, greatest(%s, length(k.id::text)), '0')"
+    sql = (
+        f"WITH k AS (SELECT nextval(pg_get_serial_sequence(%s, '{Order._meta.pk.column}')) AS id),"
+        f" new AS (INSERT INTO {plan.table} ({plan.pk_column}, {plan.columns}) "
+        f"SELECT k.id, {', '.join(selected)} FROM k RETURNING *), "
+        f"history AS ({plan.history_sql('new')}) "
+        f"SELECT {plan.pk_column}, {connection.ops.quote_name(number_field.column)} FROM new"
+    )
+    return sql, number_at
 
 
 def _order_pk_next() -> int:
-    # The number derives from the primary key; taking the key before the insert spares an
-    # UPDATE and its second history row. PostgreSQL: the table's own identity sequence, so
-    # concurrent writers never get the same key and the key stays what a plain insert gives.
     # SQLite has one writer at a time (transactions here begin IMMEDIATE, holding the write
     # lock), so inside this transaction the next AUTOINCREMENT key cannot be taken by another.
     table = Order._meta.db_table
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        else:
-            cursor.execute(
-                f"SELECT max(coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0),"
-                " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)) + 1",
-                [table],
-            )
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0),"
+            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)) + 1",
+            [table],
+        )
         return cursor.fetchone()[0]
 
 
 def _lines_create(order: Order, lines: list[dict]) -> list[OrderLine]:
-    # One insert for the lines and one for their history rows, however long the order.
-    return bulk_create_with_history(
+    # One statement for the lines and their history rows (two on SQLite), however many.
+    return rows_insert_with_history(
         [
             OrderLine(
                 order=order,
@@ -114,8 +158,7 @@ def _lines_create(order: Order, lines: list[dict]) -> list[OrderLine]:
                 ship_to=line.get("ship_to") or {},
             )
             for line in lines
-        ],
-        OrderLine,
+        ]
     )
 
 

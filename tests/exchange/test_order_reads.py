@@ -1,12 +1,14 @@
 """The order path's SQL written out answers as the ORM selectors it stands for."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 
 from apps.accounts.models import CompanyAccount
 from apps.accounts.selectors import account_for, account_visible_to
-from apps.catalog.models import Product
+from apps.catalog.models import Product, UnitConversion
+from apps.catalog.selectors import unit_conversions_for
 from apps.exchange.handlers.order_capture.reads import (
     account_read,
     meanings_read,
@@ -75,12 +77,58 @@ def test_products_come_with_their_erp_codes_as_the_selectors_say(cast):
     erp = system("erp")
     reference(erp, "product", "ERP-BOLT", "ACME-BOLT-M8")
     skus = {"ACME-BOLT-M8", "ACME-NUT-M8", "NO-SUCH-SKU"}
-    found = products_read(skus=skus, erp=erp)
+    found = products_read(units={sku: {"EA"} for sku in skus}, system=system("storefront"), erp=erp)
     assert found == Product.objects.in_bulk(skus, field_name="sku")
     codes = external_ids_for(system=erp, entity="product", keys=sorted(found))
     assert {sku: product.erp_code for sku, product in found.items()} == codes
     assert found["ACME-BOLT-M8"].erp_code == "ERP-BOLT"
-    assert products_read(skus=set(), erp=erp) == {}
+    assert products_read(units={}, system=system("storefront"), erp=erp) == {}
+
+
+def test_products_come_with_the_unit_conversions_the_selector_gives(
+    cast, django_assert_num_queries
+):
+    storefront = system("storefront")
+    bolt, nut = Product.objects.get(sku="ACME-BOLT-M8"), Product.objects.get(sku="ACME-NUT-M8")
+    # Beside the seeded CS = 12 EA for every product: the bolt's own CS, a second row for
+    # every product under an older one (the first by pk wins), a fractional factor, another
+    # system's row for a code the storefront has none for, and a code no one converts.
+    UnitConversion.objects.create(
+        system=storefront, external_code="CS", product=bolt, canonical_uom="EA", factor="24"
+    )
+    UnitConversion.objects.create(
+        system=storefront, external_code="CS", canonical_uom="EA", factor="6"
+    )
+    UnitConversion.objects.create(
+        system=storefront, external_code="DZ", product=nut, canonical_uom="EA", factor="0.0833"
+    )
+    UnitConversion.objects.create(
+        system=system("pim"), external_code="PK", canonical_uom="EA", factor="5"
+    )
+    units = {
+        "ACME-BOLT-M8": {"CS", "EA", "DZ", "PK"},
+        "ACME-NUT-M8": {"CS", "DZ", "NONE"},
+        "ACME-GLOVE-L": {"EA"},
+        "NO-SUCH-SKU": {"CS"},
+    }
+    erp = system("erp")
+    with django_assert_num_queries(1):
+        found = products_read(units=units, system=storefront, erp=erp)
+    assert sorted(found) == ["ACME-BOLT-M8", "ACME-GLOVE-L", "ACME-NUT-M8"]
+    wanted = [(code, found[sku]) for sku, codes in units.items() if sku in found for code in codes]
+    expected = unit_conversions_for(system=storefront, wanted=wanted)
+    got = {(code, product.pk): product.units[code] for code, product in wanted}
+    assert got == expected
+    # Factors as the ORM reads them (a Decimal to the column's places), on SQLite too.
+    assert {key: repr(value) for key, value in got.items()} == {
+        key: repr(value) for key, value in expected.items()
+    }
+    assert found["ACME-BOLT-M8"].units["CS"] == ("EA", Decimal(24))
+    assert found["ACME-NUT-M8"].units["CS"] == ("EA", Decimal(12))
+    assert found["ACME-NUT-M8"].units["DZ"] == ("EA", Decimal("0.0833"))
+    assert found["ACME-BOLT-M8"].units["DZ"] is None
+    assert found["ACME-BOLT-M8"].units["PK"] is None
+    assert found["ACME-BOLT-M8"].units["EA"] == ("EA", Decimal(1))
 
 
 @pytest.mark.parametrize("days", [-400, -1, 0, 1, 400])

@@ -4,7 +4,9 @@ from django.db import migrations, models
 
 # Tables whose rows web processes keep in memory (apps/exchange/config_cache.py): a change by
 # any statement, from any process (the ORM, a bulk update, a shell, psql), gives the
-# configuration a new version, so no process serves what it kept from before.
+# configuration a new version, so no process serves what it kept from before. SKU rules
+# joined the list later (0009_auth_skurule_watched); a table added later gets its own
+# migration, as this one's triggers are installed only once.
 WATCHED = [
     "flows_flow",
     "systems_system",

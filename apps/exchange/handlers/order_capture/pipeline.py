@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.accounts.models import AccountStatus, CompanyAccount
 from apps.catalog.models import Product, ProductStatus
-from apps.catalog.selectors import sku_keys_for, sku_rule_read_with, unit_conversions_for
+from apps.catalog.selectors import sku_keys_for, sku_rule_read_with
 from apps.core.errors import ValidationFailed
 from apps.exchange.config_cache import config_cached
 from apps.exchange.handlers.order_capture.reads import (
@@ -59,7 +59,8 @@ def order_map(*, document: dict, partner, erp) -> Mapped:
     """Partner terms to canonical ones: account, SKUs, and partner units to canonical units.
 
     The account and products come with `erp_code`, the codes of `erp` (the target) for
-    them, read in the same queries, for the route stage.
+    them, read in the same queries, for the route stage; the products with the partner's
+    unit conversions for them (`units`) too.
     """
     sent_lines = document["lines"]
     skus = [sent["sku"] for sent in sent_lines]
@@ -73,18 +74,16 @@ def order_map(*, document: dict, partner, erp) -> Mapped:
         references=references["product"],
         rule=sku_rule_read_with(system=partner),
     )
-    found = products_read(skus=set(keys.values()), erp=erp)
+    # The partner's units for each product come in the products' query (`units`).
+    units: dict[str, set[str]] = {}
+    for sent in sent_lines:
+        units.setdefault(keys[sent["sku"]], set()).add(sent["uom"])
+    found = products_read(units=units, system=partner, erp=erp)
     products = {sku: found.get(key) for sku, key in keys.items()}
-    conversions = unit_conversions_for(
-        system=partner,
-        wanted=[
-            (sent["uom"], products[sent["sku"]]) for sent in sent_lines if products[sent["sku"]]
-        ],
-    )
     lines, field_errors = [], {}
     for index, sent in enumerate(sent_lines):
         try:
-            lines.append(_map_line(index + 1, sent, products[sent["sku"]], conversions))
+            lines.append(_map_line(index + 1, sent, products[sent["sku"]]))
         except ValidationFailed as exc:
             field_errors[f"lines.{index}"] = [exc.message]
     if field_errors:
@@ -120,10 +119,10 @@ def _entitled_account(partner, number: str, references: dict, erp) -> CompanyAcc
     return account
 
 
-def _map_line(line_number: int, sent: dict, product: Product | None, conversions: dict) -> dict:
+def _map_line(line_number: int, sent: dict, product: Product | None) -> dict:
     if product is None or product.status != ProductStatus.ACTIVE:
         raise ValidationFailed(f"SKU {sent['sku']} is unknown or not orderable.")
-    conversion = conversions[(sent["uom"], product.pk)]
+    conversion = product.units[sent["uom"]]
     if conversion is None:
         raise ValidationFailed(f"Unit {sent['uom']} has no conversion for {product.sku}.")
     uom, factor = conversion

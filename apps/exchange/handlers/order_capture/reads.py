@@ -9,10 +9,12 @@ them), on PostgreSQL and SQLite alike; the models and their tables are the ORM's
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import connection
 
 from apps.accounts.models import CompanyAccount
-from apps.catalog.models import Product
+from apps.catalog.models import Product, UnitConversion
 from apps.pricing.models import ContractPrice
 
 # How the ERP names a canonical record: its cross-reference, else the hub's own key, as
@@ -54,17 +56,42 @@ def account_read(*, number: str, partner, erp) -> CompanyAccount | None:
     return next(iter(CompanyAccount.objects.raw(sql, params)), None)
 
 
-def products_read(*, skus: set[str], erp) -> dict[str, Product]:
-    """The products with these canonical SKUs, each with `erp_code`, by SKU, one query."""
-    if not skus:
+def products_read(*, units: dict[str, set[str]], system, erp) -> dict[str, Product]:
+    """The products with these canonical SKUs, by SKU, one query; each with `erp_code` and
+    `units`: for each of `system`'s unit codes sent for it (`units`, SKU -> codes), the
+    (canonical unit, factor) or None that `apps.catalog.selectors.unit_conversions_for`
+    answers."""
+    pairs = sorted((sku, code) for sku, codes in units.items() for code in codes)
+    if not pairs:
         return {}
-    codes = sorted(skus)
+    # One row per (product, code) sent: the winning conversion is the system's row for the
+    # product, else its row for every product, the first by pk either way.
     sql = (
-        "SELECT p.*, "
+        f"WITH wanted (sku, code) AS (VALUES {', '.join(['(%s, %s)'] * len(pairs))})"
+        " SELECT p.*, "
         + ERP_CODE.format(entity="product", key="p.sku")
-        + f" FROM catalog_product p WHERE p.sku IN ({_marks(codes)})"
+        + ", w.code AS unit_code, u.canonical_uom AS unit_uom, u.factor AS unit_factor"
+        " FROM wanted w JOIN catalog_product p ON p.sku = w.sku"
+        " LEFT JOIN catalog_unitconversion u ON u.id = (SELECT c.id FROM catalog_unitconversion c"
+        " WHERE c.system_id = %s AND c.external_code = w.code"
+        " AND (c.product_id = p.id OR c.product_id IS NULL)"
+        " ORDER BY c.product_id IS NULL, c.id LIMIT 1)"
     )
-    return {product.sku: product for product in Product.objects.raw(sql, [erp.pk, *codes])}
+    params = [value for pair in pairs for value in pair] + [erp.pk, system.pk]
+    factor = _converter(UnitConversion, "factor")
+    products: dict[str, Product] = {}
+    for row in Product.objects.raw(sql, params):
+        product = products.get(row.sku)
+        if product is None:
+            product = products[row.sku] = row
+            product.units = {}
+        if row.unit_code == product.uom:
+            product.units[row.unit_code] = (product.uom, Decimal(1))
+        elif row.unit_uom is None:
+            product.units[row.unit_code] = None
+        else:
+            product.units[row.unit_code] = (row.unit_uom, factor(row.unit_factor))
+    return products
 
 
 def prices_read(*, account, products: list[Product], on) -> dict[int, ContractPrice]:
@@ -87,3 +114,18 @@ def prices_read(*, account, products: list[Product], on) -> dict[int, ContractPr
 
 def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
+
+
+def _converter(model, name: str):
+    """What the ORM does to a column of `model` read from the database (raw() leaves the
+    columns that are not the queried model's as the driver gives them: a float or an int
+    for a decimal on SQLite)."""
+    column = model._meta.get_field(name).get_col(model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
