@@ -16,7 +16,8 @@ from oauth2_provider.models import AccessToken, Application
 
 from apps.api.models import PartnerClient, PartnerToken
 from apps.api.scopes import scopes_parse
-from apps.api.services import db_value, partner_system_read, partner_token_issue
+from apps.api.services import partner_system_read, partner_token_issue
+from apps.core.db_values import column_value
 from apps.core.errors import InvalidTransition, NotFound, ValidationFailed
 from apps.exchange.config_cache import CONFIG_VERSION_SQL
 from apps.systems.models import PartnerWebhook, System
@@ -118,7 +119,7 @@ def partner_for_oauth_token(*, token: str) -> tuple[System, frozenset, str, str 
         return None
     system_pk, client_id, client_scopes, token_scope, expires, version = row
     # As the toolkit's AccessToken.is_expired().
-    expires = db_value(ACCESS_TOKEN_EXPIRES, expires)
+    expires = column_value(ACCESS_TOKEN_EXPIRES, expires)
     if not expires or timezone.now() >= expires:
         return None
     system = partner_system_read(system_pk=system_pk, version=version)

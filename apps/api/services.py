@@ -8,6 +8,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from apps.api.models import PartnerToken, WebhookSecret, token_digest
+from apps.core.db_values import column_value
 from apps.core.errors import NotFound
 from apps.exchange.config_cache import CONFIG_VERSION_SQL, config_cached, config_scope
 from apps.systems.models import System
@@ -55,7 +56,7 @@ def token_row_read(*, key: str) -> tuple | None:
     if row is None:
         return None
     token_pk, system_pk, last_used_at, version = row
-    return token_pk, system_pk, db_value(LAST_USED_AT, last_used_at), version
+    return token_pk, system_pk, column_value(LAST_USED_AT, last_used_at), version
 
 
 # Written out: building this query with the ORM and hydrating a token, its system and its SKU
@@ -69,19 +70,6 @@ TOKEN_READ_SQL = (
     'WHERE "t"."digest" = %s AND "t"."revoked_at" IS NULL AND "s"."is_active"'
 )
 LAST_USED_AT = PartnerToken._meta.get_field("last_used_at")
-
-
-def db_value(field, value):
-    """`value` as read by a cursor, converted as the ORM converts `field`'s column (SQLite
-    hands back a naive datetime, PostgreSQL an aware one)."""
-    if value is None:
-        return None
-    column = field.get_col(field.model._meta.db_table)
-    # The backend's converters, then the field's: what the ORM's compiler applies.
-    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-    for converter in converters:
-        value = converter(value, column, connection)
-    return value
 
 
 def partner_system_read(*, system_pk: int, version: str | None) -> System | None:

@@ -22,12 +22,12 @@ from apps.api.credentials import (
 )
 from apps.api.models import PartnerToken, token_digest
 from apps.api.services import (
-    db_value,
     partner_token_issue,
     partner_token_read,
     token_row_read,
 )
 from apps.catalog.models import SkuRule
+from apps.core.db_values import column_value
 from apps.exchange.config_cache import CONFIG_VERSION_SQL, config_version_column
 from apps.exchange.models import ConfigVersion
 from apps.systems.models import System
@@ -213,7 +213,7 @@ def test_oauth_expiry_comes_back_aware_as_stored(issued):
     with connection.cursor() as cursor:
         cursor.execute(OAUTH_TOKEN_READ_SQL, [hashlib.sha256(token.encode()).hexdigest()])
         stored = cursor.fetchone()[4]
-    assert db_value(ACCESS_TOKEN_EXPIRES, stored) == expires
+    assert column_value(ACCESS_TOKEN_EXPIRES, stored) == expires
 
 
 @pytest.mark.parametrize(

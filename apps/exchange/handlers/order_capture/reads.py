@@ -15,6 +15,7 @@ from django.db import connection
 
 from apps.accounts.models import CompanyAccount
 from apps.catalog.models import Product, UnitConversion
+from apps.core.db_values import column_converter
 from apps.pricing.models import ContractPrice
 
 # How the ERP names a canonical record: its cross-reference, else the hub's own key, as
@@ -78,7 +79,7 @@ def products_read(*, units: dict[str, set[str]], system, erp) -> dict[str, Produ
         " ORDER BY c.product_id IS NULL, c.id LIMIT 1)"
     )
     params = [value for pair in pairs for value in pair] + [erp.pk, system.pk]
-    factor = _converter(UnitConversion, "factor")
+    factor = column_converter(UnitConversion._meta.get_field("factor"))
     products: dict[str, Product] = {}
     for row in Product.objects.raw(sql, params):
         product = products.get(row.sku)
@@ -114,18 +115,3 @@ def prices_read(*, account, products: list[Product], on) -> dict[int, ContractPr
 
 def _marks(values: list) -> str:
     return ", ".join(["%s"] * len(values))
-
-
-def _converter(model, name: str):
-    """What the ORM does to a column of `model` read from the database (raw() leaves the
-    columns that are not the queried model's as the driver gives them: a float or an int
-    for a decimal on SQLite)."""
-    column = model._meta.get_field(name).get_col(model._meta.db_table)
-    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-
-    def convert(value):
-        for converter in converters:
-            value = converter(value, column, connection)
-        return value
-
-    return convert
