@@ -7,6 +7,7 @@ import pytest
 
 from apps.operations.models import Alert
 from apps.quarantine.choices import ReasonCode
+from tests.browser.pages import follow
 from tests.monitoring.conftest import hold
 
 pytestmark = pytest.mark.browser
@@ -30,19 +31,18 @@ def test_owner_goes_from_dashboard_to_items_alert_runbook_and_evidence(live_cast
     }
     assert panel.locator("svg.chart").count() == 1
 
-    panel.locator('a[data-figure="dead-letters"]').click()
-    page.wait_for_load_state()
+    follow(page, panel.locator('a[data-figure="dead-letters"]'))
     assert "reason=delivery_failed" in page.url
     assert item.subject_key in page.inner_text("#content")
 
     page.goto(f"{live_cast.url}/")
-    page.click("#alert-badge")
-    page.click(f'a[href="/ops/alerts/{alert.pk}/"]')
+    follow(page, "#alert-badge")
+    follow(page, f'a[href="/ops/alerts/{alert.pk}/"]')
     page.click("#acknowledge")
     page.wait_for_selector("text=Alert acknowledged.")
     assert page.inner_text("#alert-state") == "Acknowledged"
 
-    page.click("#runbook-link")
+    follow(page, "#runbook-link")
     page.wait_for_selector("#runbook")
     assert "Recovery steps" in page.inner_text("#runbook")
 

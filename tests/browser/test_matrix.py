@@ -4,6 +4,7 @@ import pytest
 
 from apps.ownership.models import FieldOwnership
 from apps.ownership.resources import FieldOwnershipResource
+from tests.browser.pages import follow
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def codes(related) -> list[str]:
 def test_admin_edits_a_row_sees_it_and_reverts_it_from_history(live_cast, login):
     admin = login("admin")
     admin.goto(f"{live_cast.url}/admin/ownership/fieldownership/")
-    admin.click("#matrix-link")
+    follow(admin, "#matrix-link")
     headers = admin.locator("#matrix thead th").all_inner_texts()
     assert [h.lower() for h in headers[1:7]] == [
         "crm",
@@ -40,7 +41,7 @@ def test_admin_edits_a_row_sees_it_and_reverts_it_from_history(live_cast, login)
     assert cell(admin, "order_line.unit_price", "storefront") == "R"
     assert "Priya Pricing" in admin.inner_text("#row-order_line-unit_price")
 
-    admin.click("#row-product-description a.edit-link")
+    follow(admin, "#row-product-description a.edit-link")
     admin.check("#id_roles_erp input[value=U]")
     admin.uncheck("#id_roles_wms input[value=R]")
     admin.click("input[name=_save]")
@@ -49,12 +50,12 @@ def test_admin_edits_a_row_sees_it_and_reverts_it_from_history(live_cast, login)
     assert cell(admin, "product.description", "erp") == "UR"
     assert cell(admin, "product.description", "wms") == "·"
 
-    admin.click("#row-product-description a.edit-link")
-    admin.click("a.historylink")
+    follow(admin, "#row-product-description a.edit-link")
+    follow(admin, "a.historylink")
     latest = admin.locator("#change-history tbody tr").first
     assert "admin" in latest.inner_text()
     assert "wms" in latest.inner_text()  # the consumers it lost, in the change list
-    admin.locator("#change-history tbody tr").nth(1).locator("a").first.click()
+    follow(admin, admin.locator("#change-history tbody tr").nth(1).locator("a").first)
     admin.click("input[name=_save]")  # the Revert button
     admin.wait_for_selector("text=was changed successfully")
     rule = row("product", "description")
@@ -65,7 +66,7 @@ def test_admin_edits_a_row_sees_it_and_reverts_it_from_history(live_cast, login)
 def test_two_owners_are_refused_with_the_message(live_cast, login):
     admin = login("admin")
     admin.goto(f"{live_cast.url}{MATRIX}")
-    admin.click("#row-contract_price-unit_price a.edit-link")
+    follow(admin, "#row-contract_price-unit_price a.edit-link")
     admin.check("#id_roles_storefront input[value=O]")
     admin.click("input[name=_save]")
     refusal = admin.inner_text("ul.errorlist.nonfield")
@@ -84,7 +85,7 @@ def test_csv_import_previews_the_change_and_applies_it_after_confirm(live_cast, 
 
     admin = login("admin")
     admin.goto(f"{live_cast.url}{MATRIX}")
-    admin.click("#import-link")
+    follow(admin, "#import-link")
     admin.select_option("#id_format", label="csv")
     admin.set_input_files(
         "#id_import_file",

@@ -6,6 +6,7 @@ import requests
 from apps.orders.models import Order, OrderStatus
 from apps.quarantine.models import QuarantineItem
 from apps.sandbox.storefront import storefront_place_order
+from tests.browser.pages import follow
 from tests.conftest import payload
 
 pytestmark = pytest.mark.browser
@@ -23,7 +24,7 @@ def test_owner_corrects_price_and_approver_replays_to_erp(live_cast, login):
     number = quarantined_order(live_cast)
     owner = login("pricing")
     owner.goto(f"{live_cast.url}/admin/quarantine/quarantineitem/")
-    owner.click(f"text=order {number}")
+    follow(owner, f"text=order {number}")
     assert "Priya Pricing" in owner.inner_text("#quarantine-item")
     assert owner.locator("#approve-form").count() == 0
     owner.fill("#id_price_1", "0.35")
@@ -44,7 +45,7 @@ def test_owner_corrects_price_and_approver_replays_to_erp(live_cast, login):
     received = requests.get(f"{live_cast.url}/sandbox/erp/received/", timeout=10).json()
     assert [r["body"]["hub_order_number"] for r in received["received"]] == [number]
 
-    approver.click("#trace-link")
+    follow(approver, "#trace-link")
     trace = approver.inner_text("#trace")
     for stage in (
         "receive",
@@ -64,7 +65,7 @@ def test_approver_refuses_and_item_goes_back_to_its_owner(live_cast, login):
     number = quarantined_order(live_cast)
     owner = login("pricing")
     owner.goto(f"{live_cast.url}/admin/quarantine/quarantineitem/")
-    owner.click(f"text=order {number}")
+    follow(owner, f"text=order {number}")
     owner.click("button[value=accept_owner_price]")
     owner.wait_for_selector("text=waits for a second person")
 

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from apps.sandbox.storefront import storefront_place_order
+from tests.browser.pages import follow
 from tests.conftest import payload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,7 @@ def test_admin_runs_settlement_and_reads_the_report_down_to_the_trace(live_cast,
     admin.select_option("#run-name", "settlement")
     admin.click("#run-button")
     admin.wait_for_selector("text=The settlement reconciliation is running.")
-    admin.click("td.field-report_link a")
+    follow(admin, "td.field-report_link a")
 
     assert admin.locator("#trend rect.bar.current").count() == 1
     assert admin.inner_text("#mismatch-count") == "1"
@@ -50,9 +51,9 @@ def test_admin_runs_settlement_and_reads_the_report_down_to_the_trace(live_cast,
         admin.click("#export-csv")
     assert "refund_not_posted" in Path(download.value.path()).read_text()
 
-    admin.click("a.drill")
+    follow(admin, "a.drill")
     assert "never posted" in admin.inner_text("#effect")
     assert "(missing)" in admin.inner_text("#records")
-    admin.click("#trace-link")
+    follow(admin, "#trace-link")
     admin.wait_for_selector(f"text={number}")
     assert "/ops/trace/order/" in admin.url

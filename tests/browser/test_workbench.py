@@ -7,6 +7,7 @@ from apps.orders.models import Order, OrderStatus
 from apps.quarantine.choices import ReasonCode
 from apps.quarantine.models import QuarantineItem, QuarantineStatus
 from apps.sandbox.storefront import storefront_place_order
+from tests.browser.pages import follow
 from tests.conftest import payload
 from tests.quarantine.test_decisions import DUPLICATE, held
 
@@ -41,7 +42,7 @@ def test_owner_corrects_from_the_queue_and_a_second_person_replays_to_the_erp(li
     row = owner.locator(f"#item-{item_of(number).pk}")
     assert "NW-1001 Northwind Traders" in row.inner_text()
     assert "Price differs from the authorised price" in row.inner_text()
-    row.locator(f"text=order {number}").click()
+    follow(owner, row.locator(f"text=order {number}"))
     owner.fill("#id_price_1", "0.40")
     owner.fill("#correct-form #id_note", "Promotion agreed by phone")
     owner.click("button[value=correct]")
@@ -88,11 +89,11 @@ def test_a_user_of_another_team_sees_the_item_read_only_and_is_told_why(live_cas
     row = other.locator(f"#item-{item_of(number).pk}")
     assert "read-only for you" in row.inner_text()
     assert row.locator("input[name=item]").count() == 0
-    row.locator(f"text=order {number}").click()
+    follow(other, row.locator(f"text=order {number}"))
     assert "Priya Pricing's team" in other.inner_text("#read-only")
     assert other.locator("button[value=correct]").count() == 0
     assert "Only Priya Pricing (the owner of this decision)" in other.inner_text("#refusals")
-    other.click("#group-link")
+    follow(other, "#group-link")
     assert other.locator("#no-group-decision").count() == 1
     assert item_of(number).status == QuarantineStatus.OPEN
 
@@ -101,10 +102,10 @@ def test_one_correction_fixes_a_group_of_orders_and_each_reaches_the_erp(live_ca
     numbers = held_orders(live_cast, 5)
     owner = login("pricing")
     owner.goto(f"{live_cast.url}{QUEUE}")
-    owner.click("#group-by-cause")
+    follow(owner, "#group-by-cause")
     group = owner.locator("#groups tbody tr").first
     assert group.locator("td.count").inner_text() == "5"
-    group.locator("a").click()
+    follow(owner, group.locator("a"))
     assert owner.inner_text("#group-size").startswith("5 item(s), 5 line(s)")
     owner.click("button[value=accept_owner_price]")
     owner.wait_for_selector(".messagelist")
@@ -166,20 +167,20 @@ def test_saved_mine_and_overdue_views(live_cast, login):
     held(ReasonCode.POSSIBLE_DUPLICATE, [DUPLICATE])  # the order desk's, not hers
     owner = login("pricing")
     owner.goto(f"{live_cast.url}{QUEUE}")
-    owner.click("#view-mine")
+    follow(owner, "#view-mine")
     owner.fill("#save-view-name", "mine")
     owner.click("#save-view input[type=submit]")
     owner.wait_for_selector("text=View “mine” saved")
-    owner.click("#view-overdue")
+    follow(owner, "#view-overdue")
     owner.fill("#save-view-name", "overdue")
     owner.click("#save-view input[type=submit]")
     owner.wait_for_selector("text=View “overdue” saved")
 
     owner.goto(f"{live_cast.url}{QUEUE}")
-    owner.click("#saved-views >> text=overdue")
+    follow(owner, "#saved-views >> text=overdue")
     rows = owner.locator("#queue-table tbody tr")
     assert rows.count() == 1 and late in rows.inner_text()
     assert "overdue" in rows.get_attribute("class")
-    owner.click("#saved-views >> text=mine")
+    follow(owner, "#saved-views >> text=mine")
     shown = owner.inner_text("#queue-table tbody")
     assert fresh in shown and late in shown and "AC-9001" not in shown
