@@ -494,6 +494,9 @@ HUB_BATCH_PAGE_SIZE = env.int("HUB_BATCH_PAGE_SIZE", default=1000)
 # An inbound request still "processing" after this long is taken to belong to a dead process:
 # a retry with the same key and body takes the work over (longer than any request may run).
 HUB_INTAKE_LEASE_SECONDS = env.int("HUB_INTAKE_LEASE_SECONDS", default=60)
+# Requests a web process serves before it moves its long-lived objects out of the garbage
+# collector's full passes (apps/core/gc_freeze.py); 0 never does.
+HUB_GC_FREEZE_AFTER_REQUESTS = env.int("HUB_GC_FREEZE_AFTER_REQUESTS", default=100)
 # The same body from the same partner under a new Idempotency-Key within this many seconds is
 # a resend: answered with the first result (0 turns recognition off).
 HUB_DUPLICATE_WINDOW_SECONDS = env.int("HUB_DUPLICATE_WINDOW_SECONDS", default=600)

@@ -33,3 +33,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # open until garbage collection, exhausting the server's connections over a run. The
 # processes tests start (real stack, chaos) run the production default, which keeps them.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The test process serves thousands of requests through the test client; freezing its objects
+# would only keep test garbage alive. tests/core/test_gc_freeze.py turns it on where it tests it.
+HUB_GC_FREEZE_AFTER_REQUESTS = 0

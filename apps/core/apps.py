@@ -5,5 +5,9 @@ class CoreConfig(AppConfig):
     name = "apps.core"
 
     def ready(self):
-        # Connects the Celery signals that carry the trace id into tasks.
-        from apps.core import tracing  # noqa: F401
+        from django.core.signals import request_finished
+
+        from apps.core import tracing  # noqa: F401  (connects the Celery trace-id signals)
+        from apps.core.gc_freeze import freeze_after_warm_up
+
+        request_finished.connect(freeze_after_warm_up, dispatch_uid="core-gc-freeze")
