@@ -497,6 +497,10 @@ HUB_INTAKE_LEASE_SECONDS = env.int("HUB_INTAKE_LEASE_SECONDS", default=60)
 # Requests a web process serves before it moves its long-lived objects out of the garbage
 # collector's full passes (apps/core/gc_freeze.py); 0 never does.
 HUB_GC_FREEZE_AFTER_REQUESTS = env.int("HUB_GC_FREEZE_AFTER_REQUESTS", default=100)
+# The order capture's reads run as a statement prepared once per PostgreSQL connection (its
+# planning cost more than its answer). A pooler in transaction mode (PgBouncer's) hands each
+# transaction any server connection, where it would not exist: set 0 behind one.
+HUB_DB_PREPARED_STATEMENTS = env.bool("HUB_DB_PREPARED_STATEMENTS", default=True)
 # The same body from the same partner under a new Idempotency-Key within this many seconds is
 # a resend: answered with the first result (0 turns recognition off).
 HUB_DUPLICATE_WINDOW_SECONDS = env.int("HUB_DUPLICATE_WINDOW_SECONDS", default=600)

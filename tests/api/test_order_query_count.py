@@ -14,12 +14,13 @@ LINES = payload("order_storefront_cases.json")["lines"]
 EXTRA_QUERIES_FOR_100_LINES = 5
 # A 1-line order, counted inside the test's transaction (so with two savepoints each for the
 # envelope's insert and for the processing): the token (with the configuration version),
-# the key/body lookup, the envelope; the partner's cross-references, the account (with its
-# entitlement and ERP code), the products (with their ERP codes and the partner's unit
-# conversions), authorised prices; the order's number, the order, lines and their history,
-# the outbox row, the trace, the envelope's answer. The flow, the partner's system with its
-# SKU rule and the matrix's decision come from memory.
-ORDER_QUERIES = 19
+# the key/body lookup, the envelope; one statement for the partner's cross-references, the
+# account (with its entitlement and ERP code), the products (with their ERP codes and the
+# partner's unit conversions) and the authorised prices (order_capture/reads.py
+# `order_reads`); the order's number, the order, lines and their history, the outbox row,
+# the trace, the envelope's answer. The flow, the partner's system with its SKU rule and the
+# matrix's decision come from memory.
+ORDER_QUERIES = 16
 # PostgreSQL draws the order's number in the order's INSERT, and writes each of the order and
 # its lines with their history rows in one statement (apps/core/insert.py): 5 statements are 2.
 FEWER_ON_POSTGRESQL = 3

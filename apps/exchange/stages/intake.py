@@ -13,6 +13,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,6 +27,7 @@ from apps.core.json_input import json_parse, text_storable
 from apps.exchange.config_cache import config_cached
 from apps.exchange.handlers import handler_for
 from apps.exchange.models import Envelope, EnvelopeStatus, TraceEvent, TraceOutcome
+from apps.exchange.stages.envelope_writes import envelope_insert, envelope_update_leased
 from apps.exchange.stages.trace import Trail, trace_record
 from apps.flows.models import DegradedMode
 from apps.flows.selectors import flow_accepting, flow_get
@@ -33,6 +35,11 @@ from apps.systems.selectors import system_gate
 
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 CONTENT_TYPE_CHARACTERS = Envelope._meta.get_field("content_type").max_length
+
+# The body as parsed to hash it, (raw, document), for the handler's json_document: a JSON
+# body is parsed once per request. Set for one envelope_receive call (nested calls restore
+# the outer one's) and taken at most once, so no document is ever handed out twice.
+_PARSED: ContextVar[tuple[bytes, object] | None] = ContextVar("intake_parsed", default=None)
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,14 @@ def envelope_receive(
     process: Callable[[Envelope, Trail], IntakeAnswer],
 ) -> IntakeAnswer:
     """Store the payload, then run `process` on it exactly once per idempotency key."""
+    parsed = _PARSED.set(None)
+    try:
+        return _envelope_receive(flow, partner, idempotency_key, raw, content_type, process)
+    finally:
+        _PARSED.reset(parsed)
+
+
+def _envelope_receive(flow, partner, idempotency_key, raw, content_type, process):
     key_problem = _key_problem(idempotency_key)
     key = "" if key_problem else idempotency_key
     try:
@@ -127,6 +142,12 @@ def envelope_receive(
 
 def json_document(raw: bytes):
     """Bytes to JSON under the hub's input limits, or a structured 400."""
+    held = _PARSED.get()
+    if held is not None and held[0] == raw:
+        # The same bytes parsed by json_parse while hashing them: the same document. A body
+        # that failed to parse is never held, so its error is raised here as before.
+        _PARSED.set(None)
+        return held[1]
     return json_parse(raw)
 
 
@@ -182,9 +203,11 @@ def _envelope_process(envelope: Envelope, process) -> IntakeAnswer:
 def _body_hash(raw: bytes) -> str:
     # Key order and whitespace differ between HTTP clients; the same JSON is the same body.
     try:
-        return canonical_json_hash(json_parse(raw))
+        document = json_parse(raw)
     except ValidationFailed:
         return content_hash(raw)
+    _PARSED.set((raw, document))
+    return canonical_json_hash(document)
 
 
 def _lease() -> tuple[str, object]:
@@ -248,9 +271,9 @@ def _insert_alone(**fields) -> Envelope:
     # add a BEGIN and a COMMIT round trip. Inside a caller's transaction, a savepoint keeps a
     # refused insert (the key's race lost) from spoiling that transaction.
     if not transaction.get_connection().in_atomic_block:
-        return Envelope.objects.create(**fields)
+        return envelope_insert(**fields)
     with transaction.atomic():
-        return Envelope.objects.create(**fields)
+        return envelope_insert(**fields)
 
 
 def _earlier_envelope(flow, partner, key: str, body_hash: str) -> Envelope | None:
@@ -341,9 +364,7 @@ def _repeat_or_takeover(live: Envelope, body_hash: str):
     if live.lease_expires_at and live.lease_expires_at > now:
         raise _in_progress(live.lease_expires_at - now)
     token, expires = _lease()
-    taken = Envelope.objects.filter(
-        pk=live.pk, status=EnvelopeStatus.PROCESSING, lease_token=live.lease_token
-    ).update(lease_token=token, lease_expires_at=expires)
+    taken = envelope_update_leased(live, lease_token=token, lease_expires_at=expires)
     if not taken:
         raise _in_progress(timedelta(seconds=1))  # another retry took it over first
     live.lease_token, live.lease_expires_at = token, expires
@@ -378,14 +399,9 @@ def _holder_answer(envelope: Envelope) -> IntakeAnswer:
     raise _in_progress(timedelta(seconds=1))
 
 
-def _mine(envelope: Envelope):
-    return Envelope.objects.filter(
-        pk=envelope.pk, status=EnvelopeStatus.PROCESSING, lease_token=envelope.lease_token
-    )
-
-
 def _accept(envelope: Envelope, answer: IntakeAnswer) -> None:
-    accepted = _mine(envelope).update(
+    accepted = envelope_update_leased(
+        envelope,
         status=EnvelopeStatus.ACCEPTED,
         response_status=answer.status,
         response_body=answer.body,
@@ -411,7 +427,8 @@ def _fail(envelope: Envelope, exc: Exception) -> None:
 
 
 def _close(envelope: Envelope, status: int, code: str) -> None:
-    _mine(envelope).update(
+    envelope_update_leased(
+        envelope,
         status=EnvelopeStatus.REJECTED,
         response_status=status,
         error_code=code,

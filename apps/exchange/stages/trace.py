@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.core.insert import rows_insert
+from apps.core.insert import rows_insert_fields
 from apps.core.json_input import text_storable
 from apps.core.tracing import current_trace_id
 from apps.exchange.models import TraceEvent, TraceOutcome
@@ -91,6 +91,7 @@ class Trail:
 
     def write(self) -> None:
         """Write the rows recorded so far (one query), then start afresh."""
-        # Every payload writes its trail: the INSERT is built once, not compiled per payload.
-        rows_insert([TraceEvent(**row, envelope=self.envelope) for row in self.rows])
+        # Every payload writes its trail: the INSERT is built once, not compiled per payload,
+        # and the rows go to it as they are, without a TraceEvent built for each.
+        rows_insert_fields(TraceEvent, [{**row, "envelope": self.envelope} for row in self.rows])
         self.rows = []

@@ -10,15 +10,10 @@ from django.utils import timezone
 
 from apps.accounts.models import AccountStatus, CompanyAccount
 from apps.catalog.models import Product, ProductStatus
-from apps.catalog.selectors import sku_keys_for, sku_rule_read_with
+from apps.catalog.selectors import sku_by_rule, sku_keys_for, sku_rule_read_with
 from apps.core.errors import ValidationFailed
 from apps.exchange.config_cache import config_cached
-from apps.exchange.handlers.order_capture.reads import (
-    account_read,
-    meanings_read,
-    prices_read,
-    products_read,
-)
+from apps.exchange.handlers.order_capture.reads import OrderReads, order_reads, prices_read
 from apps.exchange.stages.intake import json_document
 from apps.flows.schemas import schema_check
 from apps.orders.models import OrderLine
@@ -59,31 +54,32 @@ def order_map(*, document: dict, partner, erp) -> Mapped:
     """Partner terms to canonical ones: account, SKUs, and partner units to canonical units.
 
     The account and products come with `erp_code`, the codes of `erp` (the target) for
-    them, read in the same queries, for the route stage; the products with the partner's
-    unit conversions for them (`units`) too.
+    them, for the route stage; the account with its authorised prices on the day for
+    validate (`authorised_prices`, `prices_on`). All of it is one statement, however long
+    the order (`order_reads`).
     """
     sent_lines = document["lines"]
     skus = [sent["sku"] for sent in sent_lines]
-    # The partner's cross-references for the account and every SKU in one query, and each
-    # read below for all lines at once: the count stays the same however long the order.
-    references = meanings_read(system=partner, account=document["account"], skus=skus)
-    account = _entitled_account(partner, document["account"], references, erp)
-    keys = sku_keys_for(
-        system=partner,
-        skus=skus,
-        references=references["product"],
-        rule=sku_rule_read_with(system=partner),
+    rule = sku_rule_read_with(system=partner)
+    on = timezone.localdate()
+    reads = order_reads(
+        partner=partner,
+        erp=erp,
+        account=document["account"],
+        skus={sku: sku_by_rule(rule, sku) for sku in skus},
+        codes={sent["uom"] for sent in sent_lines},
+        on=on,
     )
-    # The partner's units for each product come in the products' query (`units`).
-    units: dict[str, set[str]] = {}
-    for sent in sent_lines:
-        units.setdefault(keys[sent["sku"]], set()).add(sent["uom"])
-    found = products_read(units=units, system=partner, erp=erp)
-    products = {sku: found.get(key) for sku, key in keys.items()}
+    account = _entitled_account(document["account"], reads)
+    account.authorised_prices, account.prices_on = reads.prices_for(account), on
+    keys = sku_keys_for(
+        system=partner, skus=skus, references=reads.references["product"], rule=rule
+    )
+    products = {sku: reads.products.get(key) for sku, key in keys.items()}
     lines, field_errors = [], {}
     for index, sent in enumerate(sent_lines):
         try:
-            lines.append(_map_line(index + 1, sent, products[sent["sku"]]))
+            lines.append(_map_line(index + 1, sent, products[sent["sku"]], reads))
         except ValidationFailed as exc:
             field_errors[f"lines.{index}"] = [exc.message]
     if field_errors:
@@ -100,10 +96,10 @@ def order_map(*, document: dict, partner, erp) -> Mapped:
     return Mapped(canonical, account, {p.sku: p for p in products.values() if p is not None})
 
 
-def _entitled_account(partner, number: str, references: dict, erp) -> CompanyAccount:
-    # The account, whether the partner may order for it, and the ERP's code: one query.
-    canonical = references["company_account"].get(number, number)
-    account = account_read(number=canonical, partner=partner, erp=erp)
+def _entitled_account(number: str, reads: OrderReads) -> CompanyAccount:
+    # The account, whether the partner may order for it, and the ERP's code.
+    canonical = reads.references["company_account"].get(number, number)
+    account = reads.accounts.get(canonical)
     if account is None or not account.entitled:
         raise ValidationFailed(
             f"Account {number} is unknown or not one this partner may order for.",
@@ -119,10 +115,10 @@ def _entitled_account(partner, number: str, references: dict, erp) -> CompanyAcc
     return account
 
 
-def _map_line(line_number: int, sent: dict, product: Product | None) -> dict:
+def _map_line(line_number: int, sent: dict, product: Product | None, reads: OrderReads) -> dict:
     if product is None or product.status != ProductStatus.ACTIVE:
         raise ValidationFailed(f"SKU {sent['sku']} is unknown or not orderable.")
-    conversion = product.units[sent["uom"]]
+    conversion = reads.unit(product, sent["uom"])
     if conversion is None:
         raise ValidationFailed(f"Unit {sent['uom']} has no conversion for {product.sku}.")
     uom, factor = conversion
@@ -164,7 +160,8 @@ def order_validate(
 ) -> Verdict:
     """Check each line's price against the ERP-authorised price, as the matrix enforces it.
 
-    `account` and `products` (by SKU) are what map already read; a replay passes neither.
+    `account` and `products` (by SKU) are what map already read, the account with its
+    prices on the day it was mapped; a replay passes neither, and prices are read here.
     """
     skus = [line["sku"] for line in document["lines"]]
     account = account or CompanyAccount.objects.get(number=document["account"])
@@ -182,9 +179,10 @@ def order_validate(
     )
     if decision.allowed:
         return verdict
-    prices = prices_read(
-        account=account, products=[products[sku] for sku in skus], on=timezone.localdate()
-    )
+    on = timezone.localdate()
+    prices = getattr(account, "authorised_prices", None)
+    if prices is None or account.prices_on != on:  # a replay, or mapped the day before
+        prices = prices_read(account=account, products=[products[sku] for sku in skus], on=on)
     for line in document["lines"]:
         # Only a replay sets price_decided_by: the partner schema does not allow the key.
         if not line.get("price_decided_by"):
