@@ -7,6 +7,7 @@ body it parsed to hash it to the handler's `json_document`; that must give the h
 parsing it again would, and a body that is not JSON must be refused exactly as before.
 """
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -19,7 +20,7 @@ from apps.core.errors import ValidationFailed
 from apps.core.json_input import json_parse
 from apps.exchange.models import Envelope, EnvelopeStatus
 from apps.exchange.services import IntakeAnswer, envelope_receive
-from apps.exchange.stages import intake
+from apps.exchange.stages import envelope_claim, intake
 from apps.exchange.stages.envelope_writes import envelope_insert, envelope_update_leased
 from apps.flows.selectors import flow_get
 from apps.orders.models import Order
@@ -156,6 +157,17 @@ def receive(raw: bytes, process, key: str = "parse-1") -> IntakeAnswer:
     )
 
 
+@contextlib.contextmanager
+def parses_counted():
+    """One counting json_parse for the body's hash (envelope_claim) and the handler's (intake)."""
+    parse = mock.Mock(wraps=json_parse)
+    with (
+        mock.patch.object(intake, "json_parse", parse),
+        mock.patch.object(envelope_claim, "json_parse", parse),
+    ):
+        yield parse
+
+
 def test_the_handler_gets_the_document_parsing_would_give_and_only_once(cast):
     raw = b'{"b": [1, 2.5, "\\u00e9"], "a": {"z": null}}'
     seen = []
@@ -166,12 +178,12 @@ def test_the_handler_gets_the_document_parsing_would_give_and_only_once(cast):
         seen.extend([first, intake.json_document(bytes(envelope.raw))])
         return IntakeAnswer(201, {})
 
-    with mock.patch.object(intake, "json_parse", wraps=json_parse) as parse:
+    with parses_counted() as parse:
         receive(raw, process)
         assert parse.call_count == 2, "hashed, then parsed again only for the second call"
     assert seen[0] == json_parse(raw) | {"mutated": True}
     assert seen[1] == json_parse(raw), "a document is handed out once, never shared"
-    assert intake._PARSED.get() is None, "nothing is held after the request"
+    assert envelope_claim.PARSED_BODY.get() is None, "nothing is held after the request"
 
 
 def test_other_bytes_are_parsed_not_handed_the_held_document(cast):
@@ -191,7 +203,7 @@ def test_a_nested_receive_keeps_the_outer_document(cast):
         got = receive(inner, inner_process, key="parse-inner").body
         return IntakeAnswer(201, {"inner": got, **intake.json_document(outer)})
 
-    with mock.patch.object(intake, "json_parse", wraps=json_parse) as parse:
+    with parses_counted() as parse:
         answer = receive(outer, outer_process)
     assert answer.body == {"inner": {"inner": 2}, "outer": 1}
     assert parse.call_count == 2
@@ -225,7 +237,7 @@ def test_an_order_is_parsed_once_and_its_repeat_answered_the_same(cast):
             "/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=key, **cast.auth()
         )
 
-    with mock.patch.object(intake, "json_parse", wraps=json_parse) as parse:
+    with parses_counted() as parse:
         first = post("once-1")
         assert first.status_code == 201, first.content
         assert parse.call_count == 1
