@@ -4,13 +4,13 @@ compared with Django's get_db_prep_save(pre_save()) for every model the order pa
 over drawn values of every type, on the database under test; then the rows stored.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models.signals import post_init
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,9 +22,9 @@ from apps.exchange.models import Delivery, Envelope, TraceEvent, TraceOutcome
 from apps.flows.models import Flow
 from apps.orders.models import Order, OrderLine
 from apps.systems.models import System
+from tests.core.rows_written import INSTANT, stored
 from tests.core.test_db_values import ANY, ORDER_PATH, comparable
 
-INSTANT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
 PROPERTY = settings(
     max_examples=300,
     deadline=None,
@@ -186,23 +186,6 @@ def test_the_trails_rows_take_the_fast_way():
     assert plan.row_values(row, connection) is not None
     assert plan.row_values({**row, "envelope": Envelope()}, connection) is None  # not saved
     assert plan.row_values({**row, "outcom": "ok"}, connection) is None  # the constructor's
-
-
-class Undone(Exception):
-    pass
-
-
-def stored(write, model) -> list[dict]:
-    """The rows `write` adds to `model`'s table (their keys left out), then undone."""
-    with pytest.raises(Undone), transaction.atomic():
-        before = set(model.objects.values_list("pk", flat=True))
-        with mock.patch("django.utils.timezone.now", return_value=INSTANT):
-            write()
-        rows = list(model.objects.exclude(pk__in=before).order_by("pk").values())
-        raise Undone
-    for row in rows:
-        del row["id"]
-    return rows
 
 
 @pytest.fixture

@@ -1,38 +1,16 @@
 """A payload's trail stores the trace rows its TraceEvent instances would: the rows go to the
 prebuilt INSERT as fields (apps/core/insert.py rows_insert_fields), no instance built."""
 
-from datetime import UTC, datetime
-from unittest import mock
-
 import pytest
-from django.db import transaction
 
 from apps.core.insert import rows_insert
 from apps.exchange.models import Delivery, Envelope, TraceEvent, TraceOutcome
 from apps.exchange.stages.trace import Trail
 from apps.flows.models import Flow
 from apps.systems.models import System
+from tests.core.rows_written import INSTANT, stored
 
 pytestmark = pytest.mark.django_db
-
-INSTANT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
-
-
-class Undone(Exception):
-    pass
-
-
-def stored(write) -> list[dict]:
-    """The trace rows `write` adds (their keys left out), then undone."""
-    with pytest.raises(Undone), transaction.atomic():
-        before = set(TraceEvent.objects.values_list("pk", flat=True))
-        with mock.patch("django.utils.timezone.now", return_value=INSTANT):
-            write()
-        rows = list(TraceEvent.objects.exclude(pk__in=before).order_by("pk").values())
-        raise Undone
-    for row in rows:
-        del row["id"]
-    return rows
 
 
 def test_a_trail_stores_the_rows_its_instances_would(cast):
@@ -72,7 +50,7 @@ def test_a_trail_stores_the_rows_its_instances_would(cast):
         assert made.rows == []
         made.write()  # nothing more to write
 
-    theirs, ours = stored(as_instances), stored(written)
+    theirs, ours = stored(as_instances, TraceEvent), stored(written, TraceEvent)
     assert ours == theirs and len(ours) == 3
     assert {row["subject_key"] for row in ours} == {"HUB-0000042"}
     assert ours[2]["delivery_id"] == delivery.pk and ours[0]["envelope_id"] == envelope.pk
