@@ -39,7 +39,15 @@ def test_database_restart_loses_no_acknowledged_order_and_work_resumes(postgres_
         streams = placing.result()
 
     delivered = "SELECT count(*) FROM exchange_delivery WHERE status = 'delivered'"
-    wait_for(lambda: database.scalar(delivered) == ORDERS)
+    try:
+        wait_for(lambda: database.scalar(delivered) == ORDERS)
+    except AssertionError as exc:  # say where the rest are, so a failure can be read
+        states = database.scalar(
+            "SELECT string_agg(status || ' x' || n || ' next ' || next_at, '; ') FROM (SELECT"
+            " status, count(*) AS n, max(next_attempt_at)::text AS next_at"
+            " FROM exchange_delivery GROUP BY status) s"
+        )
+        raise AssertionError(f"{exc}; deliveries by status: {states}") from exc
     assert_each_once_in_order(hub.erp_received(), streams)
     submitted = "SELECT count(*) FROM orders_order WHERE status = 'submitted'"
     assert database.scalar(submitted) == ORDERS
